@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Builds the cluster's Go binaries from the Go module proxy into the cache, keyed by version:
+#   build.sh kube|helm|coredns|all
+# A binary already in the cache is not rebuilt. Logs go to $KUBEHA_CACHE/logs/build-*.log.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=/dev/null
+. "$here/versions.env"
+: "${KUBEHA_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/kubeha}"
+export GOCACHE="$KUBEHA_CACHE/go/build" GOMODCACHE="$KUBEHA_CACHE/go/mod"
+export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
+mkdir -p "$KUBEHA_CACHE/logs" "$KUBEHA_CACHE/bin"
+
+log() { printf '[build] %s\n' "$*" >&2; }
+
+# Run a long step with its output in a log file, printing a progress line every 30 s.
+run_logged() {
+  local name=$1; shift
+  local logf="$KUBEHA_CACHE/logs/build-$name.log" start=$SECONDS
+  log "$name: building (log: $logf)"
+  "$@" >"$logf" 2>&1 &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 5
+    if (( (SECONDS - start) % 30 < 5 )); then
+      log "$name: still building, $((SECONDS - start)) s, $(ls "$GOCACHE" 2>/dev/null | wc -l) cache dirs"
+    fi
+  done
+  if ! wait "$pid"; then
+    log "$name: FAILED after $((SECONDS - start)) s; last lines of $logf:"
+    tail -n 20 "$logf" >&2
+    return 1
+  fi
+  log "$name: done in $((SECONDS - start)) s"
+}
+
+module_time() {  # the release date of a module version, used as a reproducible buildDate
+  go mod download -json "$1@$2" | sed -n 's/.*"Time": "\(.*\)".*/\1/p' | head -n1
+}
+
+build_kube() {
+  local v=$KUBERNETES_VERSION out="$KUBEHA_CACHE/bin/kubernetes-$KUBERNETES_VERSION"
+  [ -x "$out/kube" ] && { log "kube $v: cached"; return; }
+  local src="$KUBEHA_CACHE/src/kube-$v" minor=${v#v1.}
+  minor=${minor%%.*}
+  mkdir -p "$src"
+  cp "$here/build/kube/main.go" "$src/"
+  go mod download -json "k8s.io/kubernetes@$v" >/dev/null
+  local up="$GOMODCACHE/k8s.io/kubernetes@$v/go.mod"
+  {
+    echo "module kubeha.local/kube"
+    echo
+    grep -E '^(go|godebug) ' "$up"
+    echo
+    # The same dependency versions as the release itself, plus the release.
+    sed -n '/^require (/,/^)/p' "$up" | sed '1d;$d' | grep -v '// indirect' | sed 's/^/require /'
+    echo "require k8s.io/kubernetes $v"
+    # Every staging module the release replaces with a local path, at the matching v0 version.
+    grep -E '=> \./staging/' "$up" | awk -v m="v0.$minor.${v##*.}" '{print "replace " $1 " => " $1 " " m}'
+  } >"$src/go.mod"
+  local date ld="" pkg
+  date=$(module_time k8s.io/kubernetes "$v")
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
+  done
+  (cd "$src" && run_logged "kube-$v" sh -c "go mod tidy && go build -trimpath -ldflags '-s -w$ld' -o kube.new .")
+  mkdir -p "$out"
+  mv "$src/kube.new" "$out/kube"
+  local c
+  for c in kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubectl; do
+    ln -sf kube "$out/$c"
+  done
+}
+
+build_helm() {
+  local v=$HELM_VERSION out="$KUBEHA_CACHE/bin/helm-$HELM_VERSION"
+  [ -x "$out/helm" ] && { log "helm $v: cached"; return; }
+  local kv ld
+  go mod download -json "helm.sh/helm/v3@$v" >/dev/null
+  kv=$(sed -n 's/^\s*k8s.io\/client-go \(v[^ ]*\).*/\1/p' "$GOMODCACHE/helm.sh/helm/v3@$v/go.mod")
+  ld="-s -w -X helm.sh/helm/v3/internal/version.version=$v -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  ld+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=${kv#v0.}"
+  ld+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${kv#v0.}"
+  mkdir -p "$out"
+  run_logged "helm-$v" env GOBIN="$out" go install -trimpath -ldflags "$ld" "helm.sh/helm/v3/cmd/helm@$v"
+}
+
+build_coredns() {
+  local v=$COREDNS_VERSION out="$KUBEHA_CACHE/bin/coredns-$COREDNS_VERSION"
+  [ -x "$out/coredns" ] && { log "coredns $v: cached"; return; }
+  mkdir -p "$out"
+  run_logged "coredns-$v" env GOBIN="$out" go install -trimpath \
+    -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$v" "github.com/coredns/coredns@$v"
+}
+
+case "${1:-all}" in
+  kube) build_kube ;;
+  helm) build_helm ;;
+  coredns) build_coredns ;;
+  all) build_helm; build_coredns; build_kube ;;
+  *) echo "usage: build.sh kube|helm|coredns|all" >&2; exit 2 ;;
+esac

@@ -1,0 +1,73 @@
+"""Shared fixtures: the real local cluster and the tools built for it.
+
+Tests that need Kubernetes take the `cluster` fixture. It brings the project's local cluster up
+(idempotent: a running cluster is reused) and hands out its kubeconfig and the pinned tools.
+There is no fake API anywhere: no cluster, no test.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CLUSTER_CLI = ROOT / "cluster" / "kubeha-cluster"
+
+
+def _cli(*args: str) -> str:
+    return subprocess.run(
+        [str(CLUSTER_CLI), *args], check=True, text=True, capture_output=True
+    ).stdout.strip()
+
+
+@dataclass
+class Cluster:
+    kubeconfig: Path
+    bin_dir: Path
+    node_ip: str
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["KUBECONFIG"] = str(self.kubeconfig)
+        env["PATH"] = f"{self.bin_dir}:{env['PATH']}"
+        return env
+
+    def run(self, *argv: str, check: bool = True, timeout: float = 300, input: str | None = None):
+        """Run a command (kubectl, helm, ...) against the cluster; returns CompletedProcess."""
+        proc = subprocess.run(
+            list(argv), env=self.env(), text=True, capture_output=True,
+            timeout=timeout, input=input,
+        )
+        if check and proc.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(argv)} exited {proc.returncode}\nstdout:\n{proc.stdout}\nstderr:\n{proc.stderr}"
+            )
+        return proc
+
+    def kubectl(self, *args: str, **kw):
+        return self.run("kubectl", *args, **kw)
+
+    def helm(self, *args: str, **kw):
+        return self.run("helm", *args, **kw)
+
+
+@pytest.fixture(scope="session")
+def tool_bin() -> Path:
+    """Directory holding the pinned helm, kubectl and friends (built into the cache)."""
+    return Path(_cli("bin-dir"))
+
+
+@pytest.fixture(scope="session")
+def helm_bin(tool_bin: Path) -> Path:
+    return tool_bin / "helm"
+
+
+@pytest.fixture(scope="session")
+def cluster(tool_bin: Path) -> Cluster:
+    subprocess.run([str(CLUSTER_CLI), "up"], check=True)
+    return Cluster(
+        kubeconfig=Path(_cli("kubeconfig")), bin_dir=tool_bin, node_ip=_cli("node-ip")
+    )
