@@ -23,7 +23,7 @@ run_logged() {
   while kill -0 "$pid" 2>/dev/null; do
     sleep 5
     if (( (SECONDS - start) % 30 < 5 )); then
-      log "$name: still building, $((SECONDS - start)) s, $(ls "$GOCACHE" 2>/dev/null | wc -l) cache dirs"
+      log "$name: still building, $((SECONDS - start)) s, $(grep -c . "$logf") packages compiled"
     fi
   done
   if ! wait "$pid"; then
@@ -52,8 +52,7 @@ build_kube() {
     echo
     grep -E '^(go|godebug) ' "$up"
     echo
-    # The same dependency versions as the release itself, plus the release.
-    sed -n '/^require (/,/^)/p' "$up" | sed '1d;$d' | grep -v '// indirect' | sed 's/^/require /'
+    # The release itself; its own go.mod pins every other dependency version through MVS.
     echo "require k8s.io/kubernetes $v"
     # Every staging module the release replaces with a local path, at the matching v0 version.
     grep -E '=> \./staging/' "$up" | awk -v m="v0.$minor.${v##*.}" '{print "replace " $1 " => " $1 " " m}'
@@ -64,7 +63,7 @@ build_kube() {
     ld+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
     ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
   done
-  (cd "$src" && run_logged "kube-$v" sh -c "go mod tidy && go build -trimpath -ldflags '-s -w$ld' -o kube.new .")
+  (cd "$src" && run_logged "kube-$v" sh -c "go mod tidy && go build -v -trimpath -ldflags '-s -w$ld' -o kube.new .")
   mkdir -p "$out"
   mv "$src/kube.new" "$out/kube"
   local c
@@ -83,14 +82,14 @@ build_helm() {
   ld+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=${kv#v0.}"
   ld+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${kv#v0.}"
   mkdir -p "$out"
-  run_logged "helm-$v" env GOBIN="$out" go install -trimpath -ldflags "$ld" "helm.sh/helm/v3/cmd/helm@$v"
+  run_logged "helm-$v" env GOBIN="$out" go install -v -trimpath -ldflags "$ld" "helm.sh/helm/v3/cmd/helm@$v"
 }
 
 build_coredns() {
   local v=$COREDNS_VERSION out="$KUBEHA_CACHE/bin/coredns-$COREDNS_VERSION"
   [ -x "$out/coredns" ] && { log "coredns $v: cached"; return; }
   mkdir -p "$out"
-  run_logged "coredns-$v" env GOBIN="$out" go install -trimpath \
+  run_logged "coredns-$v" env GOBIN="$out" go install -v -trimpath \
     -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$v" "github.com/coredns/coredns@$v"
 }
 

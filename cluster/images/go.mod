@@ -1,0 +1,3 @@
+module kubeha.local/images
+
+go 1.24

@@ -1,0 +1,86 @@
+// Command web is kubeha's demo web application: a real HTTP server the local cluster runs to
+// prove deploys, upgrades and rollbacks. GET / answers with its version, /healthz and /readyz
+// report health. Its version and behaviour are fixed at build time (-ldflags -X), so every image
+// tag is one behaviour and needs no arguments:
+//   mode=ok      serves normally
+//   mode=broken  serves / but /readyz answers 503 forever (a rollout that never becomes ready)
+//   mode=crash   exits with status 1 right after start (CrashLoopBackOff)
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+var (
+	version = "dev"
+	mode    = "ok"
+)
+
+func main() {
+	addr := ":" + envOr("PORT", "8080")
+	host, _ := os.Hostname()
+	if mode == "crash" {
+		log.Printf("kubeha-web %s: crash mode, exiting", version)
+		os.Exit(1)
+	}
+	var draining atomic.Bool
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "kubeha-web version=%s host=%s\n", version, host)
+	})
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if mode == "broken" || draining.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		sig := <-stop
+		// Endpoints were already removed while the pod's preStop pause ran; finish what is in
+		// flight, close idle keep-alive connections, then exit.
+		draining.Store(true)
+		log.Printf("kubeha-web %s: %s received, draining", version, sig)
+		ctx, cancel := context.WithTimeout(context.Background(), drainTimeout())
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Printf("kubeha-web: shutdown: %v", err)
+		}
+	}()
+	log.Printf("kubeha-web %s (%s) listening on %s", version, mode, addr)
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		log.Fatalf("kubeha-web: %v", err)
+	}
+	log.Printf("kubeha-web %s: stopped", version)
+}
+
+func drainTimeout() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("DRAIN_TIMEOUT")); err == nil {
+		return d
+	}
+	return 20 * time.Second
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

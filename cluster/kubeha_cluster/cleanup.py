@@ -1,0 +1,108 @@
+"""Removing what a cluster left on the host, whether it stopped cleanly or was killed.
+
+Order matters: processes first (kubelet, then the containers and their shims, then containerd),
+then mounts below the runtime directory, then cgroups, then the network.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from . import net
+from .topology import Cluster
+
+
+def _pids_in_cgroups(parent: str) -> set[int]:
+    pids: set[int] = set()
+    for hierarchy in ("pids", "memory", "cpu", "systemd"):
+        root = Path("/sys/fs/cgroup") / hierarchy / parent.lstrip("/")
+        if root.is_dir():
+            for procs in root.rglob("cgroup.procs"):
+                try:
+                    pids.update(int(p) for p in procs.read_text().split())
+                except OSError:
+                    pass
+    return pids
+
+
+def _shim_pids(sockets: list[str]) -> set[int]:
+    pids = set()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "containerd-shim" in cmd and any(s in cmd for s in sockets):
+            pids.add(int(proc.name))
+    return pids
+
+
+def _kill_all(pids: set[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in pids):
+        time.sleep(0.05)
+
+
+def _unmount_below(root: Path) -> None:
+    prefix = str(root.resolve()) + "/"
+    for _ in range(3):
+        points = []
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            mp = line.split()[4].encode().decode("unicode_escape")
+            if mp.startswith(prefix):
+                points.append(mp)
+        if not points:
+            return
+        for mp in sorted(points, key=len, reverse=True):
+            subprocess.run(["umount", mp], capture_output=True)
+        for mp in sorted(points, key=len, reverse=True):
+            subprocess.run(["umount", "-l", mp], capture_output=True)
+
+
+def _remove_cgroups(parent: str) -> None:
+    for hierarchy in Path("/sys/fs/cgroup").iterdir():
+        root = hierarchy / parent.lstrip("/")
+        if not root.is_dir():
+            continue
+        for d in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts),
+                        reverse=True):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        try:
+            root.rmdir()
+        except OSError:
+            pass
+
+
+def teardown(cluster: Cluster, processes) -> None:
+    """Stop every process of `cluster` and remove its runtime state from the host."""
+    by_name = {p.name: p for p in processes}
+    for node in cluster.nodes:
+        for suffix in ("kubelet", "kube-proxy"):
+            if f"{node.name}-{suffix}" in by_name:
+                by_name[f"{node.name}-{suffix}"].stop()
+    sockets = [str(n.containerd_sock) for n in cluster.nodes]
+    pods = set()
+    for node in cluster.nodes:
+        pods |= _pids_in_cgroups(f"/kubeha/{node.name}")
+    _kill_all(pods | _shim_pids(sockets))
+    for proc in processes:
+        proc.stop()
+    _unmount_below(cluster.run_dir)
+    for node in cluster.nodes:
+        _remove_cgroups(f"/kubeha/{node.name}")
+    shutil.rmtree(cluster.run_dir, ignore_errors=True)
+    net.teardown(cluster)

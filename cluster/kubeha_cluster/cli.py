@@ -1,0 +1,238 @@
+"""kubeha-cluster: a real local Kubernetes cluster built from upstream parts.
+
+  up          build what is missing, start (or repair) the cluster, wait for node Ready + DNS
+  down        stop everything `up` started and clean the host (--purge also drops PKI)
+  status      what runs, and whether the API and nodes are healthy
+  kubeconfig  print the admin kubeconfig path
+  bin-dir     print the directory with the pinned kubectl and helm (building them if needed)
+  node-ip     print the address of the first node (NodePorts answer there)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import ssl
+import string
+import subprocess
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from . import cleanup, components, net, pki, preflight
+from .procs import run
+from .topology import CACHE, CLUSTER_DIR, VERSIONS, Cluster, bin_dir, default_cluster, helm_bin, kube_bin
+
+
+def say(msg: str) -> None:
+    print(f"[kubeha-cluster] {msg}", file=sys.stderr, flush=True)
+
+
+def all_processes(cluster: Cluster, write_configs: bool = False):
+    procs = components.control_plane(cluster)
+    for node in cluster.nodes:
+        procs += components.node_processes(node, write_configs)
+    return procs
+
+
+# --- building -------------------------------------------------------------------------------
+
+def build() -> None:
+    lib = CLUSTER_DIR / "lib"
+    if not (kube_bin() / "kube").exists() or not helm_bin().exists():
+        say("building binaries (cached after the first time; log lines show progress)")
+    subprocess.run([str(lib / "build.sh"), "all"], check=True)
+    subprocess.run([str(lib / "images.sh"), "build"], check=True, stdout=subprocess.DEVNULL)
+    link_tools()
+
+
+def link_tools() -> None:
+    d = bin_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    targets = {"helm": helm_bin()}
+    for name in ("kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
+                 "kubelet", "kube-proxy"):
+        targets[name] = kube_bin() / "kube"
+    for name, target in targets.items():
+        link = d / name
+        if link.is_symlink() and os.readlink(link) == str(target):
+            continue
+        tmp = d / f".{name}.tmp"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(target)
+        os.replace(tmp, link)
+
+
+def image_archives() -> list[Path]:
+    out = subprocess.run([str(CLUSTER_DIR / "lib" / "images.sh"), "build"], check=True,
+                         text=True, capture_output=True).stdout
+    return [Path(p) for p in out.split()]
+
+
+# --- health ---------------------------------------------------------------------------------
+
+def _api_get(cluster: Cluster, path: str, timeout: float = 2) -> tuple[int, str]:
+    ctx = ssl.create_default_context(cafile=str(cluster.pki / "ca.crt"))
+    ctx.load_cert_chain(str(cluster.pki / "admin.crt"), str(cluster.pki / "admin.key"))
+    url = f"https://127.0.0.1:{cluster.host_api_port}{path}"
+    try:
+        with urllib.request.urlopen(url, context=ctx, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+    except OSError as e:
+        return 0, str(e)
+
+
+def kubectl(cluster: Cluster, *args: str, input: str | None = None, check: bool = True):
+    return run(str(kube_bin() / "kubectl"), f"--kubeconfig={cluster.admin_kubeconfig}", *args,
+               input=input, check=check, timeout=120)
+
+
+def wait_for(what: str, probe, timeout: float, procs=()) -> None:
+    """Poll `probe` until it returns True; fail early, with its log, when a process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if probe():
+            return
+        for p in procs:
+            tail = p.exited_early()
+            if tail is not None:
+                raise SystemExit(f"kubeha-cluster: {p.name} exited while waiting for {what}; "
+                                 f"last lines of {p.logfile}:\n{tail}")
+        time.sleep(0.2)
+    raise SystemExit(f"kubeha-cluster: timed out after {timeout:.0f}s waiting for {what}; "
+                     f"logs are in {default_cluster().logs}")
+
+
+def node_ready(cluster: Cluster) -> bool:
+    p = kubectl(cluster, "get", "nodes", "-o", "json", check=False)
+    if p.returncode != 0:
+        return False
+    ready = {n["metadata"]["name"] for n in json.loads(p.stdout)["items"]
+             if any(c["type"] == "Ready" and c["status"] == "True" for c in n["status"]["conditions"])}
+    return all(n.name in ready for n in cluster.nodes)
+
+
+def dns_answers(cluster: Cluster) -> bool:
+    node = cluster.nodes[0]
+    p = run("busybox", "nslookup", f"kubernetes.default.svc.{cluster.dns_domain}", cluster.dns_ip,
+            netns=node.netns, check=False, timeout=5)
+    return p.returncode == 0 and cluster.api_service_ip in p.stdout
+
+
+# --- commands -------------------------------------------------------------------------------
+
+def healthy(cluster: Cluster, procs) -> bool:
+    return all(p.running() for p in procs) and _api_get(cluster, "/readyz")[0] == 200
+
+
+def up(cluster: Cluster) -> None:
+    t0 = time.monotonic()
+    preflight.check(cluster)
+    build()
+    procs = all_processes(cluster)
+    if healthy(cluster, procs) and node_ready(cluster):
+        say(f"already up ({cluster.name}); kubeconfig: {cluster.admin_kubeconfig}")
+        return
+    if any(p.running() for p in procs) or cluster.run_dir.exists() or \
+            Path(f"/run/netns/{cluster.cp_netns}").exists():
+        say("found state of an earlier run that is not healthy: cleaning it up first")
+        cleanup.teardown(cluster, procs)
+    t_build = time.monotonic()
+    pki.ensure(cluster)
+    net.setup(cluster)
+    procs = all_processes(cluster, write_configs=True)
+    by_name = {p.name: p for p in procs}
+    archives = image_archives()
+    cp = [by_name[n] for n in ("etcd", "kube-apiserver", "api-forward")]
+    for p in cp:
+        p.start()
+    for node in cluster.nodes:
+        by_name[f"{node.name}-containerd"].start()
+
+    def import_images(node):
+        sock = node.containerd_sock
+        wait_for(f"containerd on {node.name}", sock.exists, 30, [by_name[f"{node.name}-containerd"]])
+        for tar in archives:
+            run("ctr", f"--address={sock}", "-n", "k8s.io", "images", "import", str(tar),
+                timeout=120)
+
+    with ThreadPoolExecutor() as pool:
+        imports = [pool.submit(import_images, n) for n in cluster.nodes]
+        wait_for("kube-apiserver /readyz", lambda: _api_get(cluster, "/readyz")[0] == 200, 60, cp)
+        by_name["kube-controller-manager"].start()
+        by_name["kube-scheduler"].start()
+        for f in imports:
+            f.result()
+    for node in cluster.nodes:
+        by_name[f"{node.name}-kubelet"].start()
+        by_name[f"{node.name}-kube-proxy"].start()
+    addons(cluster)
+    wait_for("every node Ready", lambda: node_ready(cluster), 90, procs)
+    wait_for("cluster DNS answering", lambda: dns_answers(cluster), 90, procs)
+    t1 = time.monotonic()
+    say(f"up in {t1 - t0:.1f}s (start {t1 - t_build:.1f}s); "
+        f"kubeconfig: {cluster.admin_kubeconfig}")
+
+
+def addons(cluster: Cluster) -> None:
+    text = string.Template((CLUSTER_DIR / "addons" / "coredns.yaml").read_text()).substitute(
+        DNS_IP=cluster.dns_ip, DOMAIN=cluster.dns_domain, COREDNS_IMAGE=VERSIONS["COREDNS_IMAGE"])
+    kubectl(cluster, "apply", "--server-side", "--field-manager=kubeha-cluster", "-f", "-", input=text)
+
+
+def down(cluster: Cluster, purge: bool) -> None:
+    cleanup.teardown(cluster, all_processes(cluster))
+    if purge:
+        shutil.rmtree(cluster.state, ignore_errors=True)
+    say(f"down ({cluster.name})" + (", state purged" if purge else ""))
+
+
+def status(cluster: Cluster) -> int:
+    procs = all_processes(cluster)
+    for p in procs:
+        pid = p.pid()
+        print(f"{p.name:32} {'running pid ' + str(pid) if pid else 'stopped'}")
+    code, body = _api_get(cluster, "/readyz") if (cluster.pki / "ca.crt").exists() else (0, "no pki")
+    print(f"{'api /readyz':32} {'ok' if code == 200 else f'not ready ({code} {body[:80]})'}")
+    if code == 200:
+        print(kubectl(cluster, "get", "nodes", "-o", "wide", check=False).stdout.rstrip())
+    ok = code == 200 and all(p.running() for p in procs)
+    print(f"cluster {cluster.name}: {'up' if ok else 'down' if not any(p.running() for p in procs) else 'degraded'}")
+    return 0 if ok else 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="kubeha-cluster", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("up")
+    d = sub.add_parser("down")
+    d.add_argument("--purge", action="store_true", help="also delete PKI and kubeconfigs")
+    for name in ("status", "kubeconfig", "bin-dir", "node-ip", "build"):
+        sub.add_parser(name)
+    args = ap.parse_args(argv)
+    cluster = default_cluster()
+    if args.cmd == "up":
+        up(cluster)
+    elif args.cmd == "down":
+        down(cluster, args.purge)
+    elif args.cmd == "status":
+        return status(cluster)
+    elif args.cmd == "kubeconfig":
+        print(cluster.admin_kubeconfig)
+    elif args.cmd == "bin-dir":
+        if not helm_bin().exists() or not (kube_bin() / "kube").exists():
+            subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], check=True,
+                           stdout=sys.stderr)
+        link_tools()
+        print(bin_dir())
+    elif args.cmd == "node-ip":
+        print(cluster.nodes[0].ip)
+    elif args.cmd == "build":
+        build()
+    return 0

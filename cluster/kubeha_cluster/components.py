@@ -1,0 +1,205 @@
+"""Configuration files and command lines of every component of a cluster.
+
+Control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) runs in the
+control-plane namespace; containerd, kubelet and kube-proxy run in each node's namespace.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+from .procs import Proc
+from .topology import VERSIONS, Cluster, Node, kube_bin
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def control_plane(cluster: Cluster) -> list[Proc]:
+    pki, run, logs, kube = cluster.pki, cluster.run_dir, cluster.logs, kube_bin()
+    etcd_data = run / "etcd"
+    ns = cluster.cp_netns
+    etcd = Proc("etcd", [
+        shutil.which("etcd") or "/usr/bin/etcd", "--name=kubeha", f"--data-dir={etcd_data}",
+        "--listen-client-urls=http://127.0.0.1:2379", "--advertise-client-urls=http://127.0.0.1:2379",
+        "--listen-peer-urls=http://127.0.0.1:2380", "--initial-advertise-peer-urls=http://127.0.0.1:2380",
+        "--initial-cluster=kubeha=http://127.0.0.1:2380",
+        # A throwaway single-member store: durability across a power cut buys nothing here.
+        "--unsafe-no-fsync", "--snapshot-count=10000", "--quota-backend-bytes=2147483648",
+    ], run, logs, netns=ns)
+    apiserver = Proc("kube-apiserver", [
+        str(kube / "kube-apiserver"),
+        f"--advertise-address={cluster.cp_ip}", "--bind-address=0.0.0.0",
+        f"--secure-port={cluster.api_port}", "--etcd-servers=http://127.0.0.1:2379",
+        f"--client-ca-file={pki / 'ca.crt'}",
+        f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
+        f"--kubelet-client-certificate={pki / 'apiserver-kubelet-client.crt'}",
+        f"--kubelet-client-key={pki / 'apiserver-kubelet-client.key'}",
+        f"--kubelet-certificate-authority={pki / 'ca.crt'}",
+        "--kubelet-preferred-address-types=InternalIP",
+        "--authorization-mode=Node,RBAC", "--enable-admission-plugins=NodeRestriction",
+        f"--service-account-issuer=https://kubernetes.default.svc.{cluster.dns_domain}",
+        f"--service-account-key-file={pki / 'sa.pub'}",
+        f"--service-account-signing-key-file={pki / 'sa.key'}",
+        f"--service-cluster-ip-range={cluster.service_net}",
+        "--service-node-port-range=30000-32767",
+        "--allow-privileged=true", "--profiling=false", "--event-ttl=1h",
+    ], run, logs, netns=ns)
+    common = ["--leader-elect=false", "--bind-address=127.0.0.1", "--profiling=false"]
+    cm_kc = pki / "controller-manager.kubeconfig"
+    controller_manager = Proc("kube-controller-manager", [
+        str(kube / "kube-controller-manager"), *common,
+        f"--kubeconfig={cm_kc}", f"--authentication-kubeconfig={cm_kc}",
+        f"--authorization-kubeconfig={cm_kc}",
+        "--use-service-account-credentials=true",
+        f"--service-account-private-key-file={pki / 'sa.key'}",
+        f"--root-ca-file={pki / 'ca.crt'}",
+        f"--cluster-signing-cert-file={pki / 'ca.crt'}", f"--cluster-signing-key-file={pki / 'ca.key'}",
+        f"--service-cluster-ip-range={cluster.service_net}",
+        f"--cluster-cidr={cluster.pod_net}", "--allocate-node-cidrs=false",
+        "--controllers=*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller",
+        # Notice a stopped node in seconds, not minutes: fault tests remove nodes on purpose.
+        "--node-monitor-grace-period=20s",
+    ], run, logs, netns=ns)
+    sch_kc = pki / "scheduler.kubeconfig"
+    scheduler = Proc("kube-scheduler", [
+        str(kube / "kube-scheduler"), *common,
+        f"--kubeconfig={sch_kc}", f"--authentication-kubeconfig={sch_kc}",
+        f"--authorization-kubeconfig={sch_kc}",
+    ], run, logs, netns=ns)
+    forward = Proc("api-forward", [
+        shutil.which("socat") or "/usr/bin/socat",
+        f"TCP-LISTEN:{cluster.host_api_port},bind=127.0.0.1,reuseaddr,fork",
+        f"TCP:{cluster.cp_ip}:{cluster.api_port}",
+    ], run, logs)
+    return [etcd, apiserver, controller_manager, scheduler, forward]
+
+
+def _containerd_config(node: Node) -> Path:
+    root = node.run / "containerd"
+    cfg = f"""version = 2
+root = "{root / 'root'}"
+state = "{root / 'state'}"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+
+[grpc]
+  address = "{node.containerd_sock}"
+
+[ttrpc]
+  address = "{node.run / 'containerd-ttrpc.sock'}"
+
+[plugins."io.containerd.internal.v1.opt"]
+  path = "{root / 'opt'}"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "{VERSIONS['PAUSE_IMAGE']}"
+  netns_mounts_under_state_dir = true
+  enable_unprivileged_ports = true
+  enable_unprivileged_icmp = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+        Root = "{node.run / 'runc'}"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "{node.dir / 'cni'}"
+"""
+    return _write(node.dir / "containerd.toml", cfg)
+
+
+def _cni_config(node: Node) -> None:
+    conf = {
+        "cniVersion": "1.0.0", "name": "kubeha",
+        "plugins": [
+            {"type": "bridge", "bridge": "cni0", "isGateway": True, "ipMasq": True,
+             "hairpinMode": True,
+             "ipam": {"type": "host-local", "ranges": [[{"subnet": node.pod_cidr}]],
+                      "routes": [{"dst": "0.0.0.0/0"}],
+                      "dataDir": str(node.run / "cni-ipam")}},
+            {"type": "portmap", "capabilities": {"portMappings": True}},
+        ],
+    }
+    _write(node.dir / "cni" / "10-kubeha.conflist", json.dumps(conf, indent=2))
+
+
+def _kubelet_config(node: Node) -> Path:
+    c, pki = node.cluster, node.cluster.pki
+    cfg = {
+        "apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration",
+        "address": node.ip, "port": 10250, "readOnlyPort": 0,
+        "healthzBindAddress": "127.0.0.1", "healthzPort": 10248,
+        "authentication": {"anonymous": {"enabled": False}, "webhook": {"enabled": True},
+                           "x509": {"clientCAFile": str(pki / "ca.crt")}},
+        "authorization": {"mode": "Webhook"},
+        "tlsCertFile": str(pki / f"kubelet-serving-{node.name}.crt"),
+        "tlsPrivateKeyFile": str(pki / f"kubelet-serving-{node.name}.key"),
+        "cgroupDriver": "cgroupfs",
+        # Each node's pods live under their own cgroup parent, so nodes never share one.
+        "cgroupRoot": f"/kubeha/{node.name}",
+        "containerRuntimeEndpoint": f"unix://{node.containerd_sock}",
+        "clusterDNS": [c.dns_ip], "clusterDomain": c.dns_domain,
+        # Pods get only the cluster's DNS: nothing is forwarded to resolvers outside.
+        "resolvConf": "",
+        "failSwapOn": False,
+        # Images are imported locally and cannot be pulled again: never collect them.
+        "imageGCHighThresholdPercent": 100, "imageGCLowThresholdPercent": 99,
+        "evictionHard": {"memory.available": "100Mi", "nodefs.available": "1%",
+                         "imagefs.available": "1%", "nodefs.inodesFree": "1%"},
+        "registerNode": True, "serializeImagePulls": False,
+        "syncFrequency": "10s", "nodeStatusUpdateFrequency": "5s",
+        "shutdownGracePeriod": "0s", "localStorageCapacityIsolation": True,
+        "protectKernelDefaults": False, "makeIPTablesUtilChains": True,
+    }
+    return _write(node.dir / "kubelet.yaml", yaml.safe_dump(cfg, sort_keys=False))
+
+
+def _kube_proxy_config(node: Node) -> Path:
+    c = node.cluster
+    cfg = {
+        "apiVersion": "kubeproxy.config.k8s.io/v1alpha1", "kind": "KubeProxyConfiguration",
+        "clientConnection": {"kubeconfig": str(c.pki / "kube-proxy.kubeconfig")},
+        "hostnameOverride": node.name, "mode": "iptables",
+        "clusterCIDR": str(c.pod_net),
+        "healthzBindAddress": "127.0.0.1:10256", "metricsBindAddress": "127.0.0.1:10249",
+        # Leave the host's conntrack table size alone; it is shared with the host.
+        "conntrack": {"maxPerCore": 0, "min": 0},
+        "iptables": {"localhostNodePorts": True, "masqueradeAll": False},
+    }
+    return _write(node.dir / "kube-proxy.yaml", yaml.safe_dump(cfg, sort_keys=False))
+
+
+def node_processes(node: Node, write_configs: bool = False) -> list[Proc]:
+    """The node's processes; with write_configs, (re)write their configuration files first."""
+    c, kube = node.cluster, kube_bin()
+    run = node.run
+    if write_configs:
+        _cni_config(node)
+        _containerd_config(node)
+        _kubelet_config(node)
+        _kube_proxy_config(node)
+    containerd = Proc(f"{node.name}-containerd", [
+        shutil.which("containerd") or "/usr/bin/containerd", f"--config={node.dir / 'containerd.toml'}",
+    ], c.run_dir, c.logs, netns=node.netns)
+    kubelet = Proc(f"{node.name}-kubelet", [
+        str(kube / "kubelet"), f"--config={node.dir / 'kubelet.yaml'}",
+        f"--kubeconfig={c.pki / f'kubelet-{node.name}.kubeconfig'}",
+        f"--root-dir={run / 'kubelet'}", f"--cert-dir={run / 'kubelet-pki'}",
+        f"--hostname-override={node.name}", f"--node-ip={node.ip}",
+        f"--node-labels=kubeha.io/cluster={c.name}",
+    ], c.run_dir, c.logs, netns=node.netns)
+    proxy = Proc(f"{node.name}-kube-proxy", [
+        str(kube / "kube-proxy"), f"--config={node.dir / 'kube-proxy.yaml'}",
+    ], c.run_dir, c.logs, netns=node.netns)
+    return [containerd, kubelet, proxy]

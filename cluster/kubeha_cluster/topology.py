@@ -1,0 +1,169 @@
+"""The one place that knows a cluster's names, addresses, ports and directories.
+
+Every node (and the control plane) lives in a network namespace of its own, joined to the
+cluster's bridge on the host. Ranges are chosen away from common host and docker ranges; the
+preflight check refuses to start when one of them collides with a route the host already has.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent.parent
+CLUSTER_DIR = REPO / "cluster"
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for line in (CLUSTER_DIR / "versions.env").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            out[key] = value
+    return out
+
+
+VERSIONS = _versions()
+CACHE = Path(os.environ.get("KUBEHA_CACHE") or
+             Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kubeha")
+
+
+@dataclass(frozen=True)
+class Node:
+    name: str       # Kubernetes node name, also the network namespace name
+    ip: str         # address on the cluster bridge; NodePorts answer here
+    pod_cidr: str   # this node's share of the pod network
+    cluster: "Cluster" = field(repr=False, compare=False)
+
+    @property
+    def netns(self) -> str:
+        return self.name
+
+    @property
+    def dir(self) -> Path:
+        return self.cluster.state / "nodes" / self.name
+
+    @property
+    def run(self) -> Path:
+        return self.cluster.run_dir / "nodes" / self.name
+
+    @property
+    def containerd_sock(self) -> Path:
+        return self.run / "containerd.sock"
+
+    @property
+    def veth_host(self) -> str:
+        return f"kh{self.cluster.index}-{self.name.rsplit('-', 1)[-1]}"[:15]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str = "kubeha"
+    index: int = 0           # a second cluster side by side takes index 1, and so on
+    workers: int = 1
+
+    # --- addresses (all inside namespaces this cluster creates, or its own bridge) ---
+    @property
+    def node_net(self) -> ipaddress.IPv4Network:
+        return ipaddress.ip_network(f"10.{217 + 10 * self.index}.0.0/24")
+
+    @property
+    def pod_net(self) -> ipaddress.IPv4Network:
+        return ipaddress.ip_network(f"10.{218 + 10 * self.index}.0.0/16")
+
+    @property
+    def service_net(self) -> ipaddress.IPv4Network:
+        return ipaddress.ip_network(f"10.{219 + 10 * self.index}.0.0/16")
+
+    @property
+    def gateway_ip(self) -> str:          # the host's side of the cluster bridge
+        return str(self.node_net.network_address + 1)
+
+    @property
+    def cp_ip(self) -> str:               # the control plane's namespace
+        return str(self.node_net.network_address + 10)
+
+    @property
+    def api_service_ip(self) -> str:      # first address of the service range
+        return str(self.service_net.network_address + 1)
+
+    @property
+    def dns_ip(self) -> str:
+        return str(self.service_net.network_address + 10)
+
+    api_port: int = 6443      # inside the control-plane namespace
+
+    @property
+    def host_api_port(self) -> int:
+        """Loopback port on the host forwarded to the API server: host clients never address
+        the cluster network directly, so nothing leaves the machine when the cluster is down."""
+        return 6443 + self.index
+    dns_domain: str = "cluster.local"
+
+    # --- names ---
+    @property
+    def bridge(self) -> str:
+        return f"kubeha{self.index}"
+
+    @property
+    def cp_netns(self) -> str:
+        return f"{self.name}-cp"
+
+    @property
+    def context(self) -> str:
+        return f"{self.name}-local"
+
+    @property
+    def nodes(self) -> list[Node]:
+        return [
+            Node(
+                name=f"{self.name}-n{i}",
+                ip=str(self.node_net.network_address + 10 + i),
+                pod_cidr=f"10.{218 + 10 * self.index}.{i}.0/24",
+                cluster=self,
+            )
+            for i in range(1, self.workers + 1)
+        ]
+
+    # --- directories ---
+    @property
+    def state(self) -> Path:
+        """Data kept across `down`/`up`: PKI, images. Runtime data lives below run_dir."""
+        return Path(os.environ.get("KUBEHA_STATE") or "/var/lib/kubeha") / self.name
+
+    @property
+    def run_dir(self) -> Path:
+        return self.state / "run"
+
+    @property
+    def pki(self) -> Path:
+        return self.state / "pki"
+
+    @property
+    def logs(self) -> Path:
+        return self.state / "logs"
+
+    @property
+    def admin_kubeconfig(self) -> Path:
+        return self.state / "admin.kubeconfig"
+
+
+def bin_dir() -> Path:
+    """Where the pinned, version-keyed binaries are linked for use (helm, kubectl, ...)."""
+    return CACHE / "bin" / "current"
+
+
+def kube_bin() -> Path:
+    return CACHE / "bin" / f"kubernetes-{VERSIONS['KUBERNETES_VERSION']}"
+
+
+def helm_bin() -> Path:
+    return CACHE / "bin" / f"helm-{VERSIONS['HELM_VERSION']}" / "helm"
+
+
+def default_cluster() -> Cluster:
+    return Cluster(name=os.environ.get("KUBEHA_CLUSTER", "kubeha"),
+                   index=int(os.environ.get("KUBEHA_CLUSTER_INDEX", "0")),
+                   workers=int(os.environ.get("KUBEHA_WORKERS", "1")))
