@@ -1,0 +1,192 @@
+{{/*
+Chart name, possibly overridden; used in the app.kubernetes.io/name label.
+*/}}
+{{- define "webapp.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Fully qualified name of the Deployment, Service and friends: the release name when it already
+contains the chart name, else "<release>-<chart>"; 63 characters at most (DNS label).
+*/}}
+{{- define "webapp.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "webapp.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Selector labels: name + instance only. They are immutable in a Deployment's selector, so they
+must never change across upgrades: do not add anything here.
+*/}}
+{{- define "webapp.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "webapp.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+Standard labels for every resource; commonLabels cannot override them.
+*/}}
+{{- define "webapp.labels" -}}
+{{- $std := dict
+  "helm.sh/chart" (include "webapp.chart" .)
+  "app.kubernetes.io/version" (include "webapp.imageTag" . | trunc 63 | trimSuffix "-")
+  "app.kubernetes.io/managed-by" .Release.Service
+  "app.kubernetes.io/part-of" (include "webapp.name" .) }}
+{{- $selector := include "webapp.selectorLabels" . | fromYaml }}
+{{- toYaml (mergeOverwrite (dict) (.Values.commonLabels | default dict) $std $selector) }}
+{{- end }}
+
+{{/*
+Labels of the pods: commonLabels and podLabels, then the selector labels, which always win.
+*/}}
+{{- define "webapp.podLabels" -}}
+{{- $selector := include "webapp.selectorLabels" . | fromYaml }}
+{{- toYaml (mergeOverwrite (dict) (.Values.commonLabels | default dict) (.Values.podLabels | default dict) $selector) }}
+{{- end }}
+
+{{/*
+Tag of the app image: image.tag, else the chart's appVersion.
+*/}}
+{{- define "webapp.imageTag" -}}
+{{- .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
+
+{{/*
+Full image reference: repository@digest when a digest is set (it wins over the tag), else
+repository:tag.
+*/}}
+{{- define "webapp.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (include "webapp.imageTag" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+ServiceAccount the pods run as.
+*/}}
+{{- define "webapp.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "webapp.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Smallest number of pods that can be running: replicas, or the autoscaler's minimum.
+*/}}
+{{- define "webapp.minPods" -}}
+{{- if .Values.autoscaling.enabled }}
+{{- .Values.autoscaling.minReplicas }}
+{{- else }}
+{{- .Values.replicas }}
+{{- end }}
+{{- end }}
+
+{{/*
+Largest number of pods that can be running: replicas, or the autoscaler's maximum.
+*/}}
+{{- define "webapp.maxPods" -}}
+{{- if .Values.autoscaling.enabled }}
+{{- .Values.autoscaling.maxReplicas }}
+{{- else }}
+{{- .Values.replicas }}
+{{- end }}
+{{- end }}
+
+{{/*
+Name of the ConfigMap holding config.env, and of the one holding config.files.
+*/}}
+{{- define "webapp.configEnvName" -}}
+{{- printf "%s-env" (include "webapp.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- define "webapp.configFilesName" -}}
+{{- printf "%s-files" (include "webapp.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Value checks that a JSON schema cannot express (they relate two keys). Each failure names the
+key(s) and the reason; nothing is rendered.
+*/}}
+{{- define "webapp.validate" -}}
+{{- $v := .Values }}
+{{- if and (gt (int $v.preStopSleepSeconds) 0) (le (int $v.terminationGracePeriodSeconds) (int $v.preStopSleepSeconds)) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be greater than preStopSleepSeconds (%d): the pod would be killed before it stops accepting connections" (int $v.terminationGracePeriodSeconds) (int $v.preStopSleepSeconds)) }}
+{{- end }}
+{{- if and (eq (toString $v.strategy.maxSurge) "0") (eq (toString $v.strategy.maxUnavailable) "0") }}
+{{- fail "strategy.maxSurge and strategy.maxUnavailable cannot both be 0: the rollout could never progress" }}
+{{- end }}
+{{- if and (not (kindIs "invalid" $v.service.nodePort)) (eq $v.service.type "ClusterIP") }}
+{{- fail (printf "service.nodePort (%v) is set but service.type is ClusterIP: a node port needs NodePort or LoadBalancer" $v.service.nodePort) }}
+{{- end }}
+{{- if and $v.service.externalTrafficPolicy (eq $v.service.type "ClusterIP") }}
+{{- fail "service.externalTrafficPolicy is set but service.type is ClusterIP: it applies to NodePort or LoadBalancer" }}
+{{- end }}
+{{- if and (ne $v.service.type "LoadBalancer") (or $v.service.loadBalancerSourceRanges $v.service.loadBalancerClass) }}
+{{- fail (printf "service.loadBalancerSourceRanges / service.loadBalancerClass are set but service.type is %s: they apply to LoadBalancer only" $v.service.type) }}
+{{- end }}
+{{- if $v.autoscaling.enabled }}
+{{- if lt (int $v.autoscaling.maxReplicas) (int $v.autoscaling.minReplicas) }}
+{{- fail (printf "autoscaling.maxReplicas (%d) must be at least autoscaling.minReplicas (%d)" (int $v.autoscaling.maxReplicas) (int $v.autoscaling.minReplicas)) }}
+{{- end }}
+{{- if and (kindIs "invalid" $v.autoscaling.targetCPUUtilizationPercentage) (kindIs "invalid" $v.autoscaling.targetMemoryUtilizationPercentage) }}
+{{- fail "autoscaling.targetCPUUtilizationPercentage and autoscaling.targetMemoryUtilizationPercentage are both null: the autoscaler needs a target" }}
+{{- end }}
+{{- $requests := (($v.resources | default dict).requests | default dict) }}
+{{- if and (not (kindIs "invalid" $v.autoscaling.targetCPUUtilizationPercentage)) (not (hasKey $requests "cpu")) }}
+{{- fail "autoscaling.targetCPUUtilizationPercentage needs resources.requests.cpu (utilization is a percentage of the request)" }}
+{{- end }}
+{{- if and (not (kindIs "invalid" $v.autoscaling.targetMemoryUtilizationPercentage)) (not (hasKey $requests "memory")) }}
+{{- fail "autoscaling.targetMemoryUtilizationPercentage needs resources.requests.memory (utilization is a percentage of the request)" }}
+{{- end }}
+{{- end }}
+{{- if $v.podDisruptionBudget.enabled }}
+{{- $pdb := $v.podDisruptionBudget }}
+{{- if and (not (kindIs "invalid" $pdb.minAvailable)) (not (kindIs "invalid" $pdb.maxUnavailable)) }}
+{{- fail "podDisruptionBudget.minAvailable and podDisruptionBudget.maxUnavailable are both set: set only one" }}
+{{- end }}
+{{- $minPods := int (include "webapp.minPods" .) }}
+{{- if gt $minPods 1 }}
+{{- if not (kindIs "invalid" $pdb.minAvailable) }}
+{{- $m := toString $pdb.minAvailable }}
+{{- if hasSuffix "%" $m }}
+{{- $required := div (add (mul $minPods (int (trimSuffix "%" $m))) 99) 100 }}
+{{- if ge (int $required) $minPods }}
+{{- fail (printf "podDisruptionBudget.minAvailable (%s of %d pods, rounded up: %d) would block every node drain: it must leave at least one pod disruptable" $m $minPods (int $required)) }}
+{{- end }}
+{{- else if ge (int $m) $minPods }}
+{{- fail (printf "podDisruptionBudget.minAvailable (%s) would block every node drain: it must be below the pod count (%d)" $m $minPods) }}
+{{- end }}
+{{- end }}
+{{- if not (kindIs "invalid" $pdb.maxUnavailable) }}
+{{- if eq (trimSuffix "%" (toString $pdb.maxUnavailable)) "0" }}
+{{- fail "podDisruptionBudget.maxUnavailable is 0: it would block every node drain" }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range $i, $d := $v.writableDirs }}
+{{- range $j, $e := $v.writableDirs }}
+{{- if and (lt $i $j) (eq $d.name $e.name) }}
+{{- fail (printf "writableDirs[%d].name %q is used twice" $j $e.name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
