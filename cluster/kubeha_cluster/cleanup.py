@@ -12,21 +12,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from . import net
+from . import cgroups, net
 from .topology import Cluster
-
-
-def _pids_in_cgroups(parent: str) -> set[int]:
-    pids: set[int] = set()
-    for hierarchy in ("pids", "memory", "cpu", "systemd"):
-        root = Path("/sys/fs/cgroup") / hierarchy / parent.lstrip("/")
-        if root.is_dir():
-            for procs in root.rglob("cgroup.procs"):
-                try:
-                    pids.update(int(p) for p in procs.read_text().split())
-                except OSError:
-                    pass
-    return pids
 
 
 def _shim_pids(sockets: list[str]) -> set[int]:
@@ -70,23 +57,6 @@ def _unmount_below(root: Path) -> None:
             subprocess.run(["umount", "-l", mp], capture_output=True)
 
 
-def _remove_cgroups(parent: str) -> None:
-    for hierarchy in Path("/sys/fs/cgroup").iterdir():
-        root = hierarchy / parent.lstrip("/")
-        if not root.is_dir():
-            continue
-        for d in sorted((p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts),
-                        reverse=True):
-            try:
-                d.rmdir()
-            except OSError:
-                pass
-        try:
-            root.rmdir()
-        except OSError:
-            pass
-
-
 def teardown(cluster: Cluster, processes) -> None:
     """Stop every process of `cluster` and remove its runtime state from the host."""
     by_name = {p.name: p for p in processes}
@@ -97,12 +67,14 @@ def teardown(cluster: Cluster, processes) -> None:
     sockets = [str(n.containerd_sock) for n in cluster.nodes]
     pods = set()
     for node in cluster.nodes:
-        pods |= _pids_in_cgroups(f"/kubeha/{node.name}")
+        pods |= cgroups.pids(node.cgroup_parent)
     _kill_all(pods | _shim_pids(sockets))
-    for proc in processes:
+    # The rest in reverse start order: the API server drains quickly while etcd still answers.
+    for proc in reversed(processes):
         proc.stop()
     _unmount_below(cluster.run_dir)
     for node in cluster.nodes:
-        _remove_cgroups(f"/kubeha/{node.name}")
+        cgroups.remove(node.cgroup_parent)
+    cgroups.remove("/kubeha", only_if_empty=True)  # shared by clusters side by side
     shutil.rmtree(cluster.run_dir, ignore_errors=True)
     net.teardown(cluster)

@@ -22,7 +22,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from . import cleanup, components, net, pki, preflight
+from . import cgroups, cleanup, components, net, pki, preflight
 from .procs import run
 from .topology import CACHE, CLUSTER_DIR, VERSIONS, Cluster, bin_dir, default_cluster, helm_bin, kube_bin
 
@@ -132,10 +132,10 @@ def healthy(cluster: Cluster, procs) -> bool:
 
 def up(cluster: Cluster) -> None:
     t0 = time.monotonic()
-    preflight.check(cluster)
-    build()
     procs = all_processes(cluster)
-    if healthy(cluster, procs) and node_ready(cluster):
+    preflight.check(cluster, forward_is_ours=any(p.name == "api-forward" and p.running() for p in procs))
+    build()
+    if healthy(cluster, procs) and node_ready(cluster) and dns_answers(cluster):
         say(f"already up ({cluster.name}); kubeconfig: {cluster.admin_kubeconfig}")
         return
     if any(p.running() for p in procs) or cluster.run_dir.exists() or \
@@ -169,6 +169,7 @@ def up(cluster: Cluster) -> None:
         for f in imports:
             f.result()
     for node in cluster.nodes:
+        cgroups.create(node.cgroup_parent)
         by_name[f"{node.name}-kubelet"].start()
         by_name[f"{node.name}-kube-proxy"].start()
     addons(cluster)

@@ -104,6 +104,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   netns_mounts_under_state_dir = true
   enable_unprivileged_ports = true
   enable_unprivileged_icmp = true
+  # Without CAP_SYS_RESOURCE (as in many sandboxes and VMs) no process may lower its OOM score;
+  # critical and Guaranteed pods ask for negative scores, which clamp to containerd's own here.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -146,8 +149,7 @@ def _kubelet_config(node: Node) -> Path:
         "tlsCertFile": str(pki / f"kubelet-serving-{node.name}.crt"),
         "tlsPrivateKeyFile": str(pki / f"kubelet-serving-{node.name}.key"),
         "cgroupDriver": "cgroupfs",
-        # Each node's pods live under their own cgroup parent, so nodes never share one.
-        "cgroupRoot": f"/kubeha/{node.name}",
+        "cgroupRoot": node.cgroup_parent,
         "containerRuntimeEndpoint": f"unix://{node.containerd_sock}",
         "clusterDNS": [c.dns_ip], "clusterDomain": c.dns_domain,
         # Pods get only the cluster's DNS: nothing is forwarded to resolvers outside.
@@ -161,6 +163,7 @@ def _kubelet_config(node: Node) -> Path:
         "syncFrequency": "10s", "nodeStatusUpdateFrequency": "5s",
         "shutdownGracePeriod": "0s", "localStorageCapacityIsolation": True,
         "protectKernelDefaults": False, "makeIPTablesUtilChains": True,
+        "oomScoreAdj": 0,  # a negative score needs CAP_SYS_RESOURCE, which a sandbox may lack
     }
     return _write(node.dir / "kubelet.yaml", yaml.safe_dump(cfg, sort_keys=False))
 
@@ -176,6 +179,7 @@ def _kube_proxy_config(node: Node) -> Path:
         # Leave the host's conntrack table size alone; it is shared with the host.
         "conntrack": {"maxPerCore": 0, "min": 0},
         "iptables": {"localhostNodePorts": True, "masqueradeAll": False},
+        "oomScoreAdj": 0,
     }
     return _write(node.dir / "kube-proxy.yaml", yaml.safe_dump(cfg, sort_keys=False))
 

@@ -45,14 +45,14 @@ def setup(cluster: Cluster) -> None:
         run("ip", "link", "add", br, "type", "bridge")
     run("ip", "addr", "replace", f"{cluster.gateway_ip}/{cluster.node_net.prefixlen}", "dev", br)
     run("ip", "link", "set", br, "up")
-    _namespace(cluster, cluster.cp_netns, cluster.cp_ip, f"kh{cluster.index}-cp")
+    _namespace(cluster, cluster.cp_netns, cluster.cp_ip, cluster.cp_veth)
     for node in cluster.nodes:
         _namespace(cluster, node.netns, node.ip, node.veth_host)
         # Each node routes its own pods; the host and the other namespaces reach them through it.
         run("ip", "route", "replace", node.pod_cidr, "via", node.ip)
         run("ip", "route", "replace", node.pod_cidr, "via", node.ip, netns=cluster.cp_netns)
         for other in cluster.nodes:
-            if other is not node:
+            if other.name != node.name:
                 run("ip", "route", "replace", other.pod_cidr, "via", other.ip, netns=node.netns)
         _sysctl(node.netns, "net.ipv4.ip_forward", "1")
         _sysctl(node.netns, "net.bridge.bridge-nf-call-iptables", "1")
@@ -62,6 +62,10 @@ def setup(cluster: Cluster) -> None:
 def teardown(cluster: Cluster) -> None:
     for node in cluster.nodes:
         run("ip", "route", "del", node.pod_cidr, check=False)
+    # Deleting a veth end removes the pair at once; a namespace itself is freed asynchronously.
+    for veth in [cluster.cp_veth, *(n.veth_host for n in cluster.nodes)]:
+        if _link_exists(veth):
+            run("ip", "link", "delete", veth, check=False)
     for ns in [cluster.cp_netns, *(n.netns for n in cluster.nodes)]:
         if _ns_exists(ns):
             # Deleting the namespace removes its veth end, iptables rules and conntrack entries.

@@ -33,7 +33,7 @@ class PreflightError(SystemExit):
     pass
 
 
-def check(cluster: Cluster, need_build_tools: bool = True) -> None:
+def check(cluster: Cluster, need_build_tools: bool = True, forward_is_ours: bool = False) -> None:
     problems = []
     if os.geteuid() != 0:
         problems.append("must run as root (it creates network namespaces, mounts and cgroups)")
@@ -51,7 +51,7 @@ def check(cluster: Cluster, need_build_tools: bool = True) -> None:
     for ctl in ("cpu", "memory", "pids"):
         if not (Path("/sys/fs/cgroup") / ctl).is_dir() and not Path("/sys/fs/cgroup/cgroup.controllers").exists():
             problems.append(f"cgroup controller `{ctl}` is not mounted under /sys/fs/cgroup")
-    if _port_taken(cluster.host_api_port):
+    if not forward_is_ours and _port_taken(cluster.host_api_port):
         problems.append(f"127.0.0.1:{cluster.host_api_port} is already in use by another program "
                         "(the API server forward needs it); stop it or pick another cluster index")
     ours = [cluster.node_net, cluster.pod_net, cluster.service_net]

@@ -25,7 +25,7 @@ class Proc:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError, IndexError):
             return None
-        if Path(self.argv[0]).name.encode() not in b" ".join(cmdline[:2]):
+        if Path(self.argv[0]).name.encode() not in b" ".join(cmdline):
             return None
         if Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z"):
             return None

@@ -50,6 +50,11 @@ class Node:
         return self.cluster.run_dir / "nodes" / self.name
 
     @property
+    def cgroup_parent(self) -> str:
+        """Each node's pods live under their own cgroup parent, so nodes never share one."""
+        return f"/kubeha/{self.name}"
+
+    @property
     def containerd_sock(self) -> Path:
         return self.run / "containerd.sock"
 
@@ -110,6 +115,10 @@ class Cluster:
     @property
     def cp_netns(self) -> str:
         return f"{self.name}-cp"
+
+    @property
+    def cp_veth(self) -> str:
+        return f"kh{self.index}-cp"
 
     @property
     def context(self) -> str:

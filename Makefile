@@ -1,0 +1,53 @@
+# kubeha: the two commands of the README, and the steps behind them.
+#   make demo   install what is needed, bring up the local cluster, deploy + verify the web app
+#   make test   the whole test suite (lint, chart, cluster, collection), JUnit XML in reports/
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CLUSTER := cluster/kubeha-cluster
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+# Debian packages the project needs (the cluster's runtime, image building, load tools).
+DEBS := containerd runc containernetworking-plugins iptables conntrack iproute2 util-linux \
+        etcd-server buildah busybox-static socat curl wrk python3-venv
+
+.PHONY: help deps venv tools cluster demo test lint unit down clean
+help:
+	@sed -n 's/^#   //p' Makefile
+
+deps:  ## Debian packages, installed only when one is missing
+	@missing=$$(for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "[deps] installing:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+venv: $(VENV)/.installed
+
+tools: deps venv  ## Kubernetes, helm, CoreDNS and the images, built once into the cache
+	$(CLUSTER) build
+
+cluster: tools
+	$(CLUSTER) up
+
+demo: cluster
+	ansible-playbook playbooks/deploy.yml
+
+lint: venv tools
+	./scripts/lint.sh
+
+test: cluster lint
+	mkdir -p reports
+	pytest tests --junitxml=reports/junit.xml
+
+down:
+	$(CLUSTER) down
+
+clean: down
+	rm -rf $(VENV) reports
