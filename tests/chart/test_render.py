@@ -306,6 +306,10 @@ def test_default_resources_request_cpu_and_cap_memory(default):
     assert default.container["resources"] == {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
 
 
+def test_null_resources_render_none(render):
+    assert "resources" not in render("minimal-values.yaml").container
+
+
 # ---------------------------------------------------------------------------------------------
 # Security
 
