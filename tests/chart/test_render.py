@@ -579,13 +579,14 @@ def test_the_test_hook_requests_the_service_and_checks_the_body(default):
     env = {e["name"]: e["value"] for e in c["env"]}
     assert env["URL"] == "http://web-webapp.shop.svc:80/"
     assert env["ATTEMPTS"] == "10"
+    assert env["TIMEOUT"] == "5"
     assert c["command"][:2] == ["sh", "-c"]
-    assert 'wget -q -T 5 -O - "$URL"' in c["command"][2]
+    assert 'timeout "$TIMEOUT" wget -q -O - "$URL"' in c["command"][2]
 
 
 def test_the_test_hook_follows_the_service_port_and_test_path(full, render):
     env = {e["name"]: e["value"] for e in full.test_pod["spec"]["containers"][0]["env"]}
-    assert env == {"URL": "http://shop-frontend.shop.svc:80/version", "EXPECTED": "2.4.1", "ATTEMPTS": "20"}
+    assert env == {"URL": "http://shop-frontend.shop.svc:80/version", "EXPECTED": "2.4.1", "ATTEMPTS": "20", "TIMEOUT": "5"}
     nodeport = render("nodeport-values.yaml").test_pod["spec"]["containers"][0]["env"]
     assert nodeport[0]["value"] == "http://web-webapp.shop.svc:8080/"
 
