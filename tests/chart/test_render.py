@@ -275,6 +275,15 @@ def test_a_config_change_rolls_the_pods_through_a_checksum_annotation(render):
     assert checksum("hello") != checksum("goodbye")
 
 
+def test_the_config_checksum_depends_on_the_config_only(render):
+    def checksum(**values):
+        out = render(values={"config": {"env": {"GREETING": "hello"}}, **values})
+        return out.deployment["spec"]["template"]["metadata"]["annotations"]["checksum/config"]
+
+    # A new image or label must not look like a config change.
+    assert checksum() == checksum(image={"tag": "7.0.0"}) == checksum(commonLabels={"team": "x"})
+
+
 def test_no_config_means_no_configmap_and_no_checksum(default):
     assert default.all("ConfigMap") == []
     assert "annotations" not in default.deployment["spec"]["template"]["metadata"]

@@ -1,0 +1,211 @@
+"""The webapp chart on the project's real local cluster, with the local kubeha/web images.
+
+One release goes through a life in a namespace that enforces Pod Security "restricted":
+install v1, `helm test`, upgrade to v2, switch the Service NodePort -> ClusterIP -> LoadBalancer
+-> NodePort, roll out again while a client keeps requesting (no request may fail), roll back.
+The tests run in file order and build on each other; the namespace is deleted at the end.
+"""
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from chartlib import CHART, CI_DIR
+
+pytestmark = pytest.mark.cluster
+
+RELEASE = "web"
+FULLNAME = "web-webapp"
+LOCAL_VALUES = str(CI_DIR / "local-values.yaml")
+# A pinned node port few other tests would pick; random so parallel runs rarely collide.
+NODE_PORT = random.Random().randint(31000, 31999)
+
+
+@pytest.fixture(scope="module")
+def ns(cluster):
+    name = f"webapp-e2e-{secrets.token_hex(3)}"
+    cluster.kubectl("create", "namespace", name)
+    cluster.kubectl("label", "namespace", name,
+                    "pod-security.kubernetes.io/enforce=restricted",
+                    "pod-security.kubernetes.io/enforce-version=latest",
+                    "pod-security.kubernetes.io/warn=restricted")
+    yield name
+    cluster.helm("uninstall", RELEASE, "-n", name, "--wait", "--timeout", "120s", check=False)
+    cluster.kubectl("delete", "namespace", name, "--wait=true", "--timeout=180s", check=False, timeout=240)
+
+
+def helm_upgrade(cluster, ns, *args, wait=True):
+    argv = ["upgrade", "--install", RELEASE, str(CHART), "-n", ns, "-f", LOCAL_VALUES, *args]
+    if wait:
+        argv += ["--wait", "--timeout", "180s"]
+    return cluster.helm(*argv, timeout=240)
+
+
+def get(cluster, ns, kind, name=FULLNAME) -> dict:
+    return json.loads(cluster.kubectl("get", kind, name, "-n", ns, "-o", "json").stdout)
+
+
+def app_pods(cluster, ns) -> list[dict]:
+    out = cluster.kubectl("get", "pods", "-n", ns, "-l",
+                          f"app.kubernetes.io/name=webapp,app.kubernetes.io/instance={RELEASE}", "-o", "json").stdout
+    return [p for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp")]
+
+
+def helm_test(cluster, ns) -> str:
+    proc = cluster.helm("test", RELEASE, "-n", ns, "--logs", "--timeout", "120s", timeout=180)
+    return proc.stdout
+
+
+def http_get(url: str, timeout: float = 3) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (a test's own cluster)
+        return resp.read().decode()
+
+
+def wait_for_body(url: str, text: str, within: float = 60) -> str:
+    deadline = time.monotonic() + within
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            last = http_get(url)
+            if text in last:
+                return last
+        except (OSError, urllib.error.URLError) as exc:
+            last = repr(exc)
+        time.sleep(1)
+    raise AssertionError(f"{url} never answered with {text!r}; last answer: {last}")
+
+
+def test_install_v1_into_a_restricted_namespace(cluster, ns):
+    proc = helm_upgrade(cluster, ns)
+    # NOTES tell how to reach a ClusterIP Service.
+    assert f"kubectl -n {ns} port-forward service/{FULLNAME} 8080:80 &" in proc.stdout
+    deploy = get(cluster, ns, "deployment")
+    assert deploy["status"].get("readyReplicas") == 2
+    pods = app_pods(cluster, ns)
+    assert len(pods) == 2
+    assert all(p["status"]["phase"] == "Running" for p in pods)
+    assert {c["image"] for p in pods for c in p["spec"]["containers"]} == {"kubeha/web:v1"}
+
+
+def test_the_running_pods_satisfy_the_restricted_profile(cluster, ns):
+    # Re-applying the label server-side makes the API server check every running pod against
+    # the profile; any violation comes back as a warning.
+    proc = cluster.kubectl("label", "--dry-run=server", "--overwrite", "namespace", ns,
+                           "pod-security.kubernetes.io/enforce=restricted")
+    assert "Warning" not in proc.stderr, proc.stderr
+    events = cluster.kubectl("get", "events", "-n", ns, "-o", "json").stdout
+    assert "violates PodSecurity" not in events
+
+
+def test_helm_test_passes_on_v1(cluster, ns):
+    logs = helm_test(cluster, ns)
+    assert "PASS" in logs and "version=v1" in logs, logs
+
+
+def test_upgrade_v1_to_v2_changes_the_answer(cluster, ns):
+    helm_upgrade(cluster, ns, "--set", "image.tag=v2", "--set", "tests.expectedBody=version=v2",
+                 "--set", "changeCause=upgrade to v2")
+    deploy = get(cluster, ns, "deployment")
+    assert deploy["metadata"]["annotations"]["kubernetes.io/change-cause"] == "upgrade to v2"
+    assert deploy["status"].get("updatedReplicas") == 2 and deploy["status"].get("readyReplicas") == 2
+    assert {c["image"] for p in app_pods(cluster, ns) for c in p["spec"]["containers"]} == {"kubeha/web:v2"}
+    logs = helm_test(cluster, ns)
+    assert "version=v2" in logs, logs
+    history = cluster.kubectl("rollout", "history", f"deployment/{FULLNAME}", "-n", ns).stdout
+    assert "upgrade to v2" in history
+
+
+V2 = ("--set", "image.tag=v2", "--set", "tests.expectedBody=version=v2")
+
+
+def test_service_type_switches_upgrade_cleanly(cluster, ns):
+    cluster_ip = get(cluster, ns, "service")["spec"]["clusterIP"]
+    node_url = f"http://{cluster.node_ip}:{NODE_PORT}/"
+
+    proc = helm_upgrade(cluster, ns, *V2, "--set", "service.type=NodePort", "--set", f"service.nodePort={NODE_PORT}")
+    spec = get(cluster, ns, "service")["spec"]
+    assert spec["type"] == "NodePort" and spec["ports"][0]["nodePort"] == NODE_PORT
+    assert f'curl "http://${{NODE_IP}}:{NODE_PORT}/"' in proc.stdout  # NOTES
+    assert "version=v2" in wait_for_body(node_url, "version=v2")
+
+    helm_upgrade(cluster, ns, *V2, "--set", "service.type=ClusterIP")
+    spec = get(cluster, ns, "service")["spec"]
+    assert spec["type"] == "ClusterIP"
+    assert "nodePort" not in spec["ports"][0]
+    assert "version=v2" in helm_test(cluster, ns)
+
+    # No load balancer implementation runs locally: the address stays pending, so no --wait.
+    helm_upgrade(cluster, ns, *V2, "--set", "service.type=LoadBalancer", wait=False)
+    spec = get(cluster, ns, "service")["spec"]
+    assert spec["type"] == "LoadBalancer"
+    assert 30000 <= spec["ports"][0]["nodePort"] <= 32767
+
+    helm_upgrade(cluster, ns, *V2, "--set", "service.type=NodePort", "--set", f"service.nodePort={NODE_PORT}")
+    spec = get(cluster, ns, "service")["spec"]
+    assert spec["type"] == "NodePort" and spec["ports"][0]["nodePort"] == NODE_PORT
+    # The Service was updated in place each time, never replaced.
+    assert spec["clusterIP"] == cluster_ip
+    assert "version=v2" in wait_for_body(node_url, "version=v2")
+
+
+def test_a_rollout_drops_no_request(cluster, ns):
+    """Roll v2 -> v1 while a client requests the NodePort without pause: every request succeeds."""
+    url = f"http://{cluster.node_ip}:{NODE_PORT}/"
+    wait_for_body(url, "version=v2")
+    results: list[tuple[bool, str]] = []
+    stop = threading.Event()
+
+    def client():
+        while not stop.is_set():
+            try:
+                results.append((True, http_get(url, timeout=5)))
+            except (OSError, urllib.error.URLError) as exc:
+                results.append((False, repr(exc)))
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=client, daemon=True)
+    thread.start()
+    try:
+        helm_upgrade(cluster, ns, "--set", "service.type=NodePort", "--set", f"service.nodePort={NODE_PORT}",
+                     "--set", "changeCause=back to v1")
+        # Old pods keep terminating (preStop pause, then drain) after the new ones are ready.
+        time.sleep(30)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    failures = [detail for ok, detail in results if not ok]
+    bodies = [detail for ok, detail in results if ok]
+    assert failures == [], f"{len(failures)} of {len(results)} requests failed: {failures[:5]}"
+    assert any("version=v2" in b for b in bodies) and any("version=v1" in b for b in bodies)
+    assert "version=v1" in bodies[-1]
+
+
+def test_rollback_restores_the_deployment_and_the_service(cluster, ns):
+    history = json.loads(cluster.helm("history", RELEASE, "-n", ns, "-o", "json").stdout)
+    # Revision 2 was v2 behind a ClusterIP Service.
+    assert history[1]["revision"] == 2
+    cluster.helm("rollback", RELEASE, "2", "-n", ns, "--wait", "--timeout", "180s", timeout=240)
+    spec = get(cluster, ns, "service")["spec"]
+    assert spec["type"] == "ClusterIP"
+    assert "nodePort" not in spec["ports"][0]
+    assert {c["image"] for p in app_pods(cluster, ns) for c in p["spec"]["containers"]} == {"kubeha/web:v2"}
+    assert "version=v2" in helm_test(cluster, ns)
+    status = json.loads(cluster.helm("status", RELEASE, "-n", ns, "-o", "json").stdout)
+    assert status["info"]["status"] == "deployed"
+
+
+def test_bad_values_install_nothing(cluster, ns):
+    proc = cluster.helm("upgrade", "--install", "typo", str(CHART), "-n", ns, "-f", LOCAL_VALUES,
+                        "--set", "replicaCount=3", check=False)
+    assert proc.returncode != 0
+    assert "additional properties 'replicaCount' not allowed" in proc.stderr
+    assert cluster.helm("status", "typo", "-n", ns, check=False).returncode != 0
+    leftovers = cluster.kubectl("get", "all", "-n", ns, "-l", "app.kubernetes.io/instance=typo", "-o", "name").stdout
+    assert leftovers.strip() == ""
