@@ -346,11 +346,15 @@ def test_the_root_filesystem_is_read_only_with_writable_empty_dirs(default):
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}, {"name": "data", "emptyDir": {"sizeLimit": "64Mi"}}]
 
 
-def test_pods_run_as_a_numeric_non_root_user(default):
-    # A numeric uid lets the kubelet verify runAsNonRoot for images whose USER is a name (podinfo).
+def test_pods_run_as_the_images_numeric_non_root_user(default, local):
+    # A numeric uid lets the kubelet verify runAsNonRoot for images whose USER is a name:
+    # podinfo's is `app` (100:101); kubeha/web runs as 65532.
     sc = default.pod_spec["securityContext"]
     assert sc["runAsNonRoot"] is True
-    assert sc["runAsUser"] == 65532 and sc["runAsGroup"] == 65532 and sc["fsGroup"] == 65532
+    assert (sc["runAsUser"], sc["runAsGroup"], sc["fsGroup"]) == (100, 101, 101)
+    sc = local.pod_spec["securityContext"]
+    assert (sc["runAsUser"], sc["runAsGroup"], sc["fsGroup"]) == (65532, 65532, 65532)
+    assert sc["seccompProfile"] == {"type": "RuntimeDefault"}  # merged with the defaults
 
 
 def test_no_service_account_token_is_mounted_unless_asked(default, full):
