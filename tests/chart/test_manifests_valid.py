@@ -22,6 +22,7 @@ VARIANTS = {
     "pdb-percent": {"podDisruptionBudget": {"enabled": True, "minAvailable": "50%"}},
     "networkpolicy-defaults": {"networkPolicy": {"enabled": True}},
     "ingress-defaults": {"ingress": {"enabled": True}},
+    "ingress-without-host": {"ingress": {"enabled": True, "hosts": [{"paths": [{"path": "/"}]}]}},
     "serviceaccount-created": {"serviceAccount": {"create": True}},
     "config-env-only": {"config": {"env": {"A": "1"}}},
     "memory-backed-tmp": {"writableDirs": [{"name": "tmp", "mountPath": "/tmp", "medium": "Memory", "sizeLimit": "16Mi"}]},

@@ -644,6 +644,8 @@ def test_notes_for_an_ingress_curl_each_host_and_path(notes):
     assert 'curl "https://shop.example.com/api"' in text
     plain = notes(values={"ingress": {"enabled": True}})
     assert 'curl "http://webapp.example.com/"' in plain
+    any_host = notes(values={"ingress": {"enabled": True, "hosts": [{"paths": [{"path": "/app"}]}]}})
+    assert 'curl "http://<ingress address>/app"' in any_host
 
 
 def test_notes_warn_when_an_enabled_budget_was_left_out(notes):
