@@ -1,0 +1,101 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeha maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Filters behind the table printed at the end of every kubeha.webapp play.
+
+summary_rows(hosts, hostvars, failed_hosts)  one row per cluster from webapp_final/webapp_state
+summary_table(rows, columns, width=90)      aligned text lines, header first
+summary_notes(hosts, hostvars)              one line per failure or failed check
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+def _cell(value, width):
+    text = "" if value is None else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def summary_table(rows, columns, width=90):
+    cells = [[_cell(c.upper(), width) for c in columns]]
+    for row in rows or []:
+        cells.append([_cell((row or {}).get(c), width) for c in columns])
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = []
+    for n, r in enumerate(cells):
+        lines.append("  ".join(v.ljust(widths[i]) for i, v in enumerate(r)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def summary_rows(hosts, hostvars, failed_hosts=None):
+    """One row per cluster from the facts the roles left (webapp_final, webapp_state)."""
+    failed_hosts = set(failed_hosts or [])
+    rows = []
+    for host in hosts:
+        hv = hostvars.get(host) or {}
+        state = hv.get("webapp_state") or {}
+        final = hv.get("webapp_final") or {}
+        row = dict(cluster=host, release="%s/%s" % (state.get("namespace", "?"), state.get("release", "?")))
+        if not final and not state:
+            row.update(result="not run", checks="")
+            rows.append(row)
+            continue
+        rel = final.get("release") or {}
+        live = final.get("live") or {}
+        dep = live.get("deployment") or {}
+        if "exists" not in final:  # the final read failed (cluster unreachable...)
+            row["revision"] = "?"
+            row["image"] = "?"
+            row["ready"] = "?"
+        elif final.get("exists"):
+            row["revision"] = "%s %s" % (rel.get("revision"), rel.get("status"))
+            row["image"] = (rel.get("image") or {}).get("ref")
+            pods = dep.get("images") or []
+            if pods and row["image"] not in pods:
+                row["image"] = "%s (Deployment runs %s)" % (row["image"], ",".join(pods))
+            row["ready"] = "%s/%s" % (dep.get("ready", 0), dep.get("replicas", "?")) if dep else "-"
+        else:
+            row.update(revision="-", image="-", ready="-")
+        ops = state.get("operations") or []
+        if host in failed_hosts or state.get("failed"):
+            row["result"] = "ROLLED BACK" if state.get("rolled_back") else "FAILED"
+        elif any(o.get("result") == "changed" for o in ops):
+            row["result"] = "changed"
+        else:
+            row["result"] = "ok"
+        checks = []
+        for name, chk in (state.get("checks") or {}).items():
+            checks.append("%s %s" % (name, chk.get("result", "?")))
+        row["checks"] = ", ".join(checks) if checks else "-"
+        rows.append(row)
+    return rows
+
+
+def summary_notes(hosts, hostvars):
+    """Lines explaining failures and failed checks, after the table."""
+    notes = []
+    for host in hosts:
+        state = (hostvars.get(host) or {}).get("webapp_state") or {}
+        for op in state.get("operations") or []:
+            if op.get("result") in ("failed", "rolled back"):
+                notes.append("%s: %s" % (host, " ".join(str(op.get("message", "")).split())))
+        for name, chk in (state.get("checks") or {}).items():
+            if chk.get("result") not in ("ok", "skipped", "not run"):
+                notes.append("%s: check %s: %s" % (host, name, " ".join(str(chk.get("detail", "")).split())))
+        if state.get("failed") and state.get("error") and not any(
+                o.get("result") in ("failed", "rolled back") for o in state.get("operations") or []):
+            notes.append("%s: %s" % (host, " ".join(str(state["error"]).split())))
+    return notes
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "summary_table": summary_table,
+            "summary_rows": summary_rows,
+            "summary_notes": summary_notes,
+        }

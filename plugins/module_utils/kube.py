@@ -1,0 +1,508 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeha maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Shared helpers of the kubeha.webapp modules.
+
+- an API client built from the same connection options as kubernetes.core's modules (so one
+  ``module_defaults`` entry serves both);
+- error messages that say what went wrong in a user's words (unreachable API, refused
+  credentials, RBAC denial) instead of a stack trace;
+- decoding of Helm's release records (Secrets of type ``helm.sh/release.v1``);
+- a short-lived, Pod Security "restricted" client pod, used for in-cluster HTTP checks.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import copy
+import gzip
+import hashlib
+import json
+import re
+import time
+
+try:
+    import kubernetes
+    from kubernetes.client.rest import ApiException
+
+    HAS_K8S = True
+    K8S_IMP_ERR = None
+except ImportError as exc:  # pragma: no cover - reported by the module
+    HAS_K8S = False
+    K8S_IMP_ERR = str(exc)
+    ApiException = Exception
+
+try:
+    import urllib3
+
+    HAS_URLLIB3 = True
+except ImportError:  # pragma: no cover
+    HAS_URLLIB3 = False
+
+
+# Connection options, the same names and meanings as kubernetes.core's (AUTH_ARG_SPEC).
+K8S_AUTH_OPTIONS = dict(
+    kubeconfig=dict(type="raw", no_log=True),
+    context=dict(type="str"),
+    host=dict(type="str"),
+    api_key=dict(type="str", no_log=True),
+    validate_certs=dict(type="bool", aliases=["verify_ssl"]),
+    ca_cert=dict(type="path", aliases=["ssl_ca_cert"]),
+    client_cert=dict(type="path", aliases=["cert_file"]),
+    client_key=dict(type="path", aliases=["key_file"]),
+    proxy=dict(type="str"),
+    impersonate_user=dict(type="str"),
+    impersonate_groups=dict(type="list", elements="str"),
+)
+
+# Helm modules' connection options (kubernetes.core HELM_AUTH_ARG_SPEC), plus binary_path.
+HELM_AUTH_OPTIONS = dict(
+    binary_path=dict(type="path"),
+    kubeconfig=dict(type="raw", no_log=True, aliases=["kubeconfig_path"]),
+    context=dict(type="str", aliases=["kube_context"]),
+    host=dict(type="str"),
+    api_key=dict(type="str", no_log=True),
+    validate_certs=dict(type="bool", default=True, aliases=["verify_ssl"]),
+    ca_cert=dict(type="path", aliases=["ssl_ca_cert"]),
+)
+
+# Container states that mean a rollout cannot succeed without a change.
+FATAL_WAITING_REASONS = [
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImageNeverPull",
+    "InvalidImageName",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "RunContainerError",
+]
+
+
+class KubeError(Exception):
+    """An error with a message fit for the user."""
+
+
+def require_kubernetes(module):
+    if not HAS_K8S:
+        module.fail_json(
+            msg="the 'kubernetes' Python package is required on the host running this module "
+            "(pip install kubernetes): %s" % K8S_IMP_ERR
+        )
+
+
+def _auth_from_params(params):
+    """Connection options → kubernetes.core's get_api_client keyword arguments."""
+    auth = {}
+    for key in (
+        "kubeconfig",
+        "context",
+        "host",
+        "api_key",
+        "validate_certs",
+        "ca_cert",
+        "client_cert",
+        "client_key",
+        "proxy",
+        "impersonate_user",
+        "impersonate_groups",
+    ):
+        value = params.get(key)
+        if value is not None:
+            auth[key] = value
+    return auth
+
+
+def api_client(module):
+    """Return a ``kubernetes.client.ApiClient`` for the module's connection options.
+
+    The configuration is built by kubernetes.core's own client factory, so kubeconfig, context,
+    host/api_key, certificates and the K8S_AUTH_* environment variables behave exactly as in
+    kubernetes.core's modules.
+    """
+    require_kubernetes(module)
+    from ansible_collections.kubernetes.core.plugins.module_utils.k8s import client as k8s_client
+
+    auth = _auth_from_params(module.params)
+    kubeconfig = auth.get("kubeconfig")
+    if isinstance(kubeconfig, str):
+        import os
+
+        path = os.path.expanduser(kubeconfig)
+        if not os.path.exists(path):
+            raise KubeError("kubeconfig file %s does not exist" % kubeconfig)
+        auth["kubeconfig"] = path
+    try:
+        # The configuration step of kubernetes.core's get_api_client, without its API discovery
+        # (two extra round trips this collection never needs).
+        spec = k8s_client._create_auth_spec(None, **auth)
+        configuration = k8s_client._create_configuration(spec)
+        client = kubernetes.client.ApiClient(configuration)
+        for header, value in k8s_client._create_headers(None, **auth).items():
+            k8s_client._set_header(client, header, value)
+    except Exception as exc:  # kubernetes.config raises several types
+        raise KubeError(_config_error_text(str(exc), auth))
+    return client
+
+
+def _config_error_text(text, auth):
+    if "context" in text.lower() and auth.get("context"):
+        return "context %r is not usable: %s" % (auth["context"], text)
+    return "cannot build a Kubernetes client from the kubeconfig: %s" % text
+
+
+def api_host(client):
+    try:
+        return client.configuration.host
+    except Exception:  # pragma: no cover
+        return "?"
+
+
+def describe_error(exc, client=None, what=None):
+    """A one-line, user-facing description of an API error."""
+    where = " (%s)" % what if what else ""
+    if isinstance(exc, KubeError):
+        return str(exc)
+    if HAS_K8S and isinstance(exc, ApiException):
+        reason = exc.reason
+        message = ""
+        try:
+            body = json.loads(exc.body)
+            message = body.get("message", "")
+        except Exception:
+            message = (exc.body or "")[:300] if isinstance(exc.body, str) else ""
+        if exc.status == 401:
+            return "the Kubernetes API at %s refused the credentials (401 Unauthorized)%s" % (
+                api_host(client) if client else "?",
+                where,
+            )
+        if exc.status == 403:
+            return "forbidden by RBAC%s: %s" % (where, message or reason)
+        if exc.status == 0 or exc.status is None:
+            return "cannot reach the Kubernetes API at %s%s: %s" % (
+                api_host(client) if client else "?",
+                where,
+                reason,
+            )
+        return "Kubernetes API error %s %s%s: %s" % (exc.status, reason, where, message)
+    if HAS_URLLIB3 and isinstance(exc, urllib3.exceptions.HTTPError):
+        text = str(exc)
+        m = re.search(r"(Connection refused|timed out|Name or service not known|No route to host"
+                      r"|certificate verify failed[^']*)", text)
+        return "cannot reach the Kubernetes API at %s%s: %s" % (
+            api_host(client) if client else "?",
+            where,
+            m.group(1) if m else text,
+        )
+    return "%s%s: %s" % (type(exc).__name__, where, exc)
+
+
+def get_json(client, path, query=None, timeout=10):
+    """GET an API path and return the decoded JSON (a dict), or None when it is 404."""
+    try:
+        resp = client.call_api(
+            path,
+            "GET",
+            query_params=list((query or {}).items()),
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+            _preload_content=False,
+            _request_timeout=timeout,
+        )
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
+    data = resp[0].data if isinstance(resp, tuple) else resp.data
+    return json.loads(data)
+
+
+def call_json(client, method, path, body=None, query=None, timeout=10):
+    headers = {"Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    resp = client.call_api(
+        path,
+        method,
+        query_params=list((query or {}).items()),
+        header_params=headers,
+        body=body,
+        auth_settings=["BearerToken"],
+        _preload_content=False,
+        _request_timeout=timeout,
+    )
+    data = resp[0].data if isinstance(resp, tuple) else resp.data
+    return json.loads(data) if data else {}
+
+
+def pod_log(client, namespace, name, timeout=10):
+    resp = client.call_api(
+        "/api/v1/namespaces/%s/pods/%s/log" % (namespace, name),
+        "GET",
+        header_params={"Accept": "text/plain"},
+        auth_settings=["BearerToken"],
+        _preload_content=False,
+        _request_timeout=timeout,
+    )
+    data = resp[0].data if isinstance(resp, tuple) else resp.data
+    return data.decode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------- Helm releases
+
+
+def decode_release(secret):
+    """Decode one Helm release record (a ``helm.sh/release.v1`` Secret) into a dict."""
+    raw = secret.get("data", {}).get("release")
+    if not raw:
+        return None
+    data = base64.b64decode(base64.b64decode(raw))
+    if data[:3] == b"\x1f\x8b\x08":
+        data = gzip.decompress(data)
+    return json.loads(data)
+
+
+def image_of(values, chart_meta=None):
+    """Image reference the chart renders for these user values (see webapp.image in the chart)."""
+    image = (values or {}).get("image") or {}
+    repo = image.get("repository") or ""
+    tag = image.get("tag") or ""
+    digest = image.get("digest") or ""
+    if not tag and chart_meta:
+        tag = str(chart_meta.get("appVersion") or "")
+    ref = "%s@%s" % (repo, digest) if digest else "%s:%s" % (repo, tag)
+    return dict(repository=repo, tag=tag, digest=digest, ref=ref)
+
+
+def sha256_text(text):
+    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()
+
+
+def summarize_release(rel):
+    chart = (rel.get("chart") or {}).get("metadata") or {}
+    info = rel.get("info") or {}
+    values = rel.get("config") or {}
+    merged = copy.deepcopy((rel.get("chart") or {}).get("values") or {})
+    _deep_merge(merged, values)
+    return dict(
+        revision=rel.get("version"),
+        status=info.get("status"),
+        description=info.get("description", ""),
+        updated=info.get("last_deployed", ""),
+        chart="%s-%s" % (chart.get("name"), chart.get("version")),
+        chart_name=chart.get("name"),
+        chart_version=chart.get("version"),
+        app_version=chart.get("appVersion", ""),
+        values=values,
+        image=image_of(merged, chart),
+        image_ref=image_of(merged, chart)["ref"],
+        replicas=merged.get("replicas"),
+        change_cause=merged.get("changeCause", ""),
+        manifest_sha256=sha256_text(rel.get("manifest")),
+        values_sha256=sha256_text(json.dumps(values, sort_keys=True)),
+    )
+
+
+def _deep_merge(base, override):
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _deep_merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def list_releases(client, namespace, release):
+    """All stored revisions of a release, oldest first, decoded."""
+    data = get_json(
+        client,
+        "/api/v1/namespaces/%s/secrets" % namespace,
+        {"labelSelector": "owner=helm,name=%s" % release},
+    )
+    items = (data or {}).get("items", [])
+    releases = []
+    for item in items:
+        if item.get("type") != "helm.sh/release.v1":
+            continue
+        rel = decode_release(item)
+        if rel:
+            releases.append(rel)
+    releases.sort(key=lambda r: r.get("version", 0))
+    return releases
+
+
+# --------------------------------------------------------------------------- client pods
+
+
+def restricted_client_pod(name_prefix, image, pull_policy, script, labels, deadline_seconds,
+                          env=None):
+    """A pod spec that passes Pod Security "restricted": non-root, no privilege escalation,
+    every capability dropped, RuntimeDefault seccomp, read-only root filesystem with a small
+    writable /tmp, no service account token, bounded lifetime."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"generateName": name_prefix, "labels": labels},
+        "spec": {
+            "restartPolicy": "Never",
+            "automountServiceAccountToken": False,
+            "enableServiceLinks": False,
+            "activeDeadlineSeconds": int(deadline_seconds),
+            "terminationGracePeriodSeconds": 0,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": 65534,
+                "runAsGroup": 65534,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [
+                {
+                    "name": "client",
+                    "image": image,
+                    "imagePullPolicy": pull_policy,
+                    "command": ["sh", "-c", script],
+                    "env": [{"name": k, "value": str(v)} for k, v in sorted((env or {}).items())],
+                    "resources": {
+                        "requests": {"cpu": "10m", "memory": "16Mi"},
+                        "limits": {"memory": "32Mi"},
+                    },
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "allowPrivilegeEscalation": False,
+                        "readOnlyRootFilesystem": True,
+                        "capabilities": {"drop": ["ALL"]},
+                    },
+                    "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+                }
+            ],
+            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "8Mi"}}],
+        },
+    }
+
+
+def create_pod(client, namespace, spec):
+    return call_json(client, "POST", "/api/v1/namespaces/%s/pods" % namespace, body=spec)
+
+
+def delete_pod(client, namespace, name, grace=0):
+    try:
+        call_json(
+            client,
+            "DELETE",
+            "/api/v1/namespaces/%s/pods/%s" % (namespace, name),
+            body={"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": grace},
+        )
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+
+
+def pod_problem(pod):
+    """Why a client pod cannot run (image missing, rejected...), or None."""
+    status = pod.get("status") or {}
+    for cs in status.get("containerStatuses") or []:
+        waiting = (cs.get("state") or {}).get("waiting") or {}
+        if waiting.get("reason") in FATAL_WAITING_REASONS + ["ErrImagePull"]:
+            return "%s: %s" % (waiting.get("reason"), waiting.get("message", ""))
+    for cond in status.get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("status") == "False" and \
+                cond.get("reason") == "Unschedulable":
+            return "unschedulable: %s" % cond.get("message", "")
+    return None
+
+
+def wait_pod(client, namespace, name, until, timeout, poll=0.25):
+    """Poll a pod until ``until(pod)`` is true; returns (pod, problem). problem is a string when
+    the pod cannot get there (image, scheduling) or the time ran out."""
+    deadline = time.time() + timeout
+    pod = None
+    while True:
+        pod = get_json(client, "/api/v1/namespaces/%s/pods/%s" % (namespace, name))
+        if pod is None:
+            return None, "pod %s disappeared" % name
+        if until(pod):
+            return pod, None
+        problem = pod_problem(pod)
+        if problem:
+            return pod, problem
+        if time.time() > deadline:
+            phase = (pod.get("status") or {}).get("phase")
+            return pod, "pod %s still %s after %ss" % (name, phase, timeout)
+        time.sleep(poll)
+
+
+def pod_done(pod):
+    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
+def pod_running(pod):
+    status = pod.get("status") or {}
+    if status.get("phase") in ("Succeeded", "Failed"):
+        return True
+    for cs in status.get("containerStatuses") or []:
+        if (cs.get("state") or {}).get("running"):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- HTTP probe script
+
+# Busybox sh + wget. For each target (NAME|URL|HOSTHEADER lines in $TARGETS) try up to $ATTEMPTS
+# times until the status is $EXPECT_STATUS and the body contains $EXPECT_BODY; print one line per
+# attempt:  @@|name|attempt|status|rc|passed (0/1)|last error line|first 300 bytes of the body
+HTTP_PROBE_SCRIPT = r"""
+set -u
+echo "$TARGETS" | while IFS='|' read -r name url hosthdr; do
+  [ -n "$name" ] || continue
+  i=1
+  while [ "$i" -le "$ATTEMPTS" ]; do
+    rm -f /tmp/body /tmp/hdr
+    if [ -n "$hosthdr" ]; then
+      wget -S -T "$REQ_TIMEOUT" --header "Host: $hosthdr" -O /tmp/body "$url" 2>/tmp/hdr
+    else
+      wget -S -T "$REQ_TIMEOUT" -O /tmp/body "$url" 2>/tmp/hdr
+    fi
+    rc=$?
+    st=$(sed -n 's/.*HTTP\/[0-9.]* \([0-9][0-9][0-9]\).*/\1/p' /tmp/hdr | tail -n 1)
+    [ -n "$st" ] || st=000
+    [ -f /tmp/body ] || : > /tmp/body
+    err=$(grep -v '^ ' /tmp/hdr | grep -iv 'connecting to\|saving to\|written to\|^$' | tail -n 1 | tr '\n|' ' /')
+    body=$(head -c 300 /tmp/body | tr '\n\r|' '  /')
+    pass=0
+    if [ "$st" = "$EXPECT_STATUS" ] && { [ -z "$EXPECT_BODY" ] || grep -qF -- "$EXPECT_BODY" /tmp/body; }; then
+      pass=1
+    fi
+    echo "@@|$name|$i|$st|$rc|$pass|$err|$body"
+    [ "$pass" = 1 ] && break
+    i=$((i + 1))
+    [ "$i" -le "$ATTEMPTS" ] && sleep "$DELAY"
+  done
+done
+exit 0
+"""
+
+
+def parse_probe_output(text):
+    """Lines printed by HTTP_PROBE_SCRIPT → {name: [attempt dicts]}."""
+    out = {}
+    for line in text.splitlines():
+        if not line.startswith("@@|"):
+            continue
+        parts = line.split("|", 7)
+        if len(parts) < 8:
+            continue
+        _, name, attempt, status, rc, passed, err, body = parts
+        try:
+            out.setdefault(name, []).append(
+                dict(attempt=int(attempt), status=int(status), rc=int(rc), ok=passed == "1",
+                     body=body.strip(), error=err.strip())
+            )
+        except ValueError:
+            continue
+    return out
+
+
+def short(text, limit=120):
+    text = (text or "").strip().replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,210 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubeha maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: helm_rollback
+short_description: Roll a Helm release back to the previous or a chosen revision
+version_added: 1.0.0
+description:
+  - Runs C(helm rollback) to a chosen revision, or to the previous one (revision C(0)), as Helm
+    does - the rollback is recorded as a new revision whose description is C(Rollback to N).
+  - Idempotent: nothing happens when the chosen revision is the current one.
+  - Check mode reports what would change without running anything; diff mode shows the release
+    values of the current and the chosen revision.
+  - Connection options are those of kubernetes.core's helm modules
+    (C(group/kubeha.webapp.helm) extends C(group/kubernetes.core.helm)).
+options:
+  release_name:
+    description: Helm release name.
+    type: str
+    required: true
+    aliases: [name]
+  release_namespace:
+    description: Namespace of the release.
+    type: str
+    required: true
+    aliases: [namespace]
+  revision:
+    description: Revision to roll back to; C(0) means the one before the current revision.
+    type: int
+    default: 0
+  wait:
+    description: Pass C(--wait) to helm (this collection's roles watch the rollout themselves instead).
+    type: bool
+    default: false
+  timeout:
+    description: Helm C(--timeout) (a Go duration such as C(5m0s)), used with I(wait).
+    type: str
+    default: 5m0s
+  history_max:
+    description: Revisions Helm keeps (C(--history-max)); 0 keeps every revision.
+    type: int
+  binary_path:
+    description: Path of the helm binary. Default C(helm) on the PATH.
+    type: path
+  kubeconfig:
+    description: Path of a kubeconfig file, or its content as a dict.
+    type: raw
+    aliases: [kubeconfig_path]
+  context:
+    description: Context of the kubeconfig to use.
+    type: str
+    aliases: [kube_context]
+  host:
+    description: API server URL.
+    type: str
+  api_key:
+    description: Bearer token.
+    type: str
+  validate_certs:
+    description: Verify the API server's certificate.
+    type: bool
+    default: true
+    aliases: [verify_ssl]
+  ca_cert:
+    description: CA certificate of the API server.
+    type: path
+    aliases: [ssl_ca_cert]
+requirements:
+  - helm >= 3.8
+author:
+  - kubeha maintainers
+"""
+
+EXAMPLES = r"""
+- name: Back to revision 3
+  kubeha.webapp.helm_rollback:
+    release_name: webapp
+    release_namespace: webapp
+    revision: 3
+"""
+
+RETURN = r"""
+from_revision:
+  description: The revision that was current before the rollback.
+  returned: always
+  type: int
+to_revision:
+  description: The revision rolled back to.
+  returned: always
+  type: int
+revision:
+  description: The current revision after the rollback (a new one when something changed).
+  returned: always
+  type: int
+command:
+  description: The helm command run (or that would run, in check mode).
+  returned: when changed
+  type: str
+"""
+
+import json
+
+from ansible_collections.kubernetes.core.plugins.module_utils.helm import AnsibleHelmModule
+from ansible_collections.kubernetes.core.plugins.module_utils.helm_args_common import (
+    HELM_AUTH_ARG_SPEC,
+    HELM_AUTH_MUTUALLY_EXCLUSIVE,
+)
+
+try:
+    import yaml
+
+    HAS_YAML = True
+except ImportError:  # pragma: no cover
+    HAS_YAML = False
+
+
+def history(module, helm, release):
+    rc, out, err = module.run_helm_command(
+        "%s history %s --max 256 -o json" % (helm, release), fails_on_error=False
+    )
+    if rc != 0:
+        if "not found" in (err or ""):
+            module.fail_json(msg="release %s does not exist in namespace %s" % (
+                release, module.params["release_namespace"]))
+        module.fail_json(msg="helm history %s failed: %s" % (release, (err or out).strip()))
+    return json.loads(out or "[]")
+
+
+def values_of(module, helm, release, revision):
+    rc, out, err = module.run_helm_command(
+        "%s get values %s --revision %d -o json" % (helm, release, revision)
+    )
+    return json.loads(out or "{}") or {}
+
+
+def main():
+    argument_spec = dict(HELM_AUTH_ARG_SPEC)
+    argument_spec.update(
+        release_name=dict(type="str", required=True, aliases=["name"]),
+        release_namespace=dict(type="str", required=True, aliases=["namespace"]),
+        revision=dict(type="int", default=0),
+        wait=dict(type="bool", default=False),
+        timeout=dict(type="str", default="5m0s"),
+        history_max=dict(type="int"),
+    )
+    module = AnsibleHelmModule(
+        argument_spec=argument_spec,
+        mutually_exclusive=HELM_AUTH_MUTUALLY_EXCLUSIVE,
+        supports_check_mode=True,
+    )
+    p = module.params
+    helm = module.get_helm_binary()
+    release = p["release_name"]
+    if p["revision"] < 0:
+        module.fail_json(msg="revision must be 0 (previous) or a revision number, got %d" % p["revision"])
+
+    hist = history(module, helm, release)
+    if not hist:
+        module.fail_json(msg="release %s has no history" % release)
+    revisions = sorted(h["revision"] for h in hist)
+    current = revisions[-1]
+    target = p["revision"] or current - 1
+    if target not in revisions:
+        module.fail_json(
+            msg="revision %d of release %s is not in its history (available: %s)" % (
+                target, release, ", ".join(str(r) for r in revisions)),
+            available=revisions,
+        )
+    result = dict(changed=False, from_revision=current, to_revision=target, revision=current)
+    if target == current:
+        module.exit_json(msg="revision %d is already the current one" % current, **result)
+
+    cmd = "%s rollback %s %d" % (helm, release, target)
+    if p["wait"]:
+        cmd += " --wait --timeout %s" % p["timeout"]
+    if p["history_max"] is not None:
+        cmd += " --history-max %d" % p["history_max"]
+    result.update(changed=True, command=cmd)
+
+    if module._diff:
+        before = values_of(module, helm, release, current)
+        after = values_of(module, helm, release, target)
+        dump = (lambda v: yaml.safe_dump(v, default_flow_style=False, sort_keys=True)) if HAS_YAML \
+            else (lambda v: json.dumps(v, indent=2, sort_keys=True) + "\n")
+        result["diff"] = dict(
+            before=dump(before), after=dump(after),
+            before_header="%s values, revision %d (current)" % (release, current),
+            after_header="%s values, revision %d" % (release, target),
+        )
+    if module.check_mode:
+        module.exit_json(**result)
+
+    rc, out, err = module.run_helm_command(cmd, fails_on_error=False)
+    if rc != 0:
+        module.fail_json(msg="helm rollback %s %d failed: %s" % (release, target, (err or out).strip()),
+                         stdout=out, stderr=err, **result)
+    result["revision"] = max(h["revision"] for h in history(module, helm, release))
+    result["stdout"] = out
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

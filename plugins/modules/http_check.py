@@ -1,0 +1,193 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubeha maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: http_check
+short_description: curl-style checks of several HTTP endpoints, with bounded retries
+version_added: 1.0.0
+description:
+  - Requests every endpoint (in parallel) until it answers with the expected status and a body
+    containing the expected text, at most I(retries) times each, I(delay) seconds apart.
+  - Fails naming every endpoint that never passed, with the status and body it last answered
+    (or the connection error).
+  - Read-only (GET); supports check mode.
+options:
+  endpoints:
+    description: Endpoints to request.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Label of the endpoint in results and messages (e.g. C(nodeport 10.0.0.5)).
+        type: str
+        required: true
+      url:
+        description: URL to GET.
+        type: str
+        required: true
+      host:
+        description: Host header to send (e.g. an Ingress host when the URL is the controller's address).
+        type: str
+  expected_status:
+    description: HTTP status every endpoint must answer.
+    type: int
+    default: 200
+  expected_body:
+    description: Text the body must contain. Empty accepts any body.
+    type: str
+    default: ""
+  retries:
+    description: Attempts per endpoint before it is declared failed.
+    type: int
+    default: 10
+  delay:
+    description: Seconds between two attempts.
+    type: float
+    default: 1.0
+  timeout:
+    description: Seconds one request may take.
+    type: float
+    default: 5.0
+  validate_certs:
+    description: Verify TLS certificates of https endpoints.
+    type: bool
+    default: true
+  fail_on_error:
+    description: Fail the task when an endpoint never passes.
+    type: bool
+    default: true
+author:
+  - kubeha maintainers
+"""
+
+EXAMPLES = r"""
+- name: Every node answers on the NodePort
+  kubeha.webapp.http_check:
+    endpoints:
+      - name: nodeport 10.0.0.5
+        url: http://10.0.0.5:30080/
+    expected_body: version=v2
+    retries: 10
+    delay: 1
+"""
+
+RETURN = r"""
+results:
+  description: One entry per endpoint - name, url, ok, status, body (first 300 characters), attempts, error.
+  returned: always
+  type: list
+  elements: dict
+failed_endpoints:
+  description: Names of the endpoints that never passed.
+  returned: always
+  type: list
+  elements: str
+"""
+
+import ssl
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.basic import AnsibleModule
+from urllib.error import HTTPError, URLError
+from urllib.request import HTTPSHandler, ProxyHandler, Request, build_opener
+
+
+def fetch(url, host, timeout, validate_certs):
+    headers = {"User-Agent": "kubeha.webapp.http_check"}
+    if host:
+        headers["Host"] = host
+    ctx = ssl.create_default_context()
+    if not validate_certs:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    # No proxy: the endpoints are cluster addresses, reached directly.
+    opener = build_opener(ProxyHandler({}), HTTPSHandler(context=ctx))
+    try:
+        resp = opener.open(Request(url, headers=headers), timeout=timeout)
+        return resp.getcode(), resp.read(4096).decode("utf-8", "replace"), ""
+    except HTTPError as exc:
+        try:
+            body = exc.read(4096).decode("utf-8", "replace")
+        except Exception:
+            body = ""
+        return exc.code, body, ""
+    except URLError as exc:
+        return 0, "", str(exc.reason)
+    except Exception as exc:
+        return 0, "", "%s: %s" % (type(exc).__name__, exc)
+
+
+def check(ep, p):
+    result = dict(name=ep["name"], url=ep["url"], host=ep.get("host") or "", ok=False, attempts=0)
+    for attempt in range(1, p["retries"] + 1):
+        status, body, error = fetch(ep["url"], ep.get("host"), p["timeout"], p["validate_certs"])
+        result.update(attempts=attempt, status=status, body=body[:300].strip(), error=error)
+        if status == p["expected_status"] and p["expected_body"] in body:
+            result["ok"] = True
+            break
+        if attempt < p["retries"]:
+            time.sleep(p["delay"])
+    return result
+
+
+def describe(r, p):
+    got = "connection error: %s" % r["error"] if r["status"] == 0 else "status %s, body %r" % (
+        r["status"], r["body"][:120])
+    want = "status %s" % p["expected_status"]
+    if p["expected_body"]:
+        want += " with body containing %r" % p["expected_body"]
+    where = r["url"] + (" (Host: %s)" % r["host"] if r["host"] else "")
+    return "%s %s: expected %s, got %s after %d attempts" % (r["name"], where, want, got, r["attempts"])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            endpoints=dict(
+                type="list",
+                elements="dict",
+                required=True,
+                options=dict(
+                    name=dict(type="str", required=True),
+                    url=dict(type="str", required=True),
+                    host=dict(type="str"),
+                ),
+            ),
+            expected_status=dict(type="int", default=200),
+            expected_body=dict(type="str", default=""),
+            retries=dict(type="int", default=10),
+            delay=dict(type="float", default=1.0),
+            timeout=dict(type="float", default=5.0),
+            validate_certs=dict(type="bool", default=True),
+            fail_on_error=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    if p["retries"] < 1:
+        module.fail_json(msg="retries must be at least 1")
+    eps = p["endpoints"]
+    if eps:
+        with ThreadPoolExecutor(max_workers=min(16, len(eps))) as pool:
+            results = list(pool.map(lambda ep: check(ep, p), eps))
+    else:
+        results = []
+    failed = [r for r in results if not r["ok"]]
+    out = dict(changed=False, results=results, failed_endpoints=[r["name"] for r in failed])
+    if failed and p["fail_on_error"]:
+        module.fail_json(msg="; ".join(describe(r, p) for r in failed), **out)
+    out["messages"] = [describe(r, p) for r in failed]
+    module.exit_json(**out)
+
+
+if __name__ == "__main__":
+    main()

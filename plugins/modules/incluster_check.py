@@ -1,0 +1,291 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubeha maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: incluster_check
+short_description: HTTP checks from a short-lived client pod inside the cluster
+version_added: 1.0.0
+description:
+  - Starts one client pod (busybox C(sh) and C(wget) are enough) in the namespace, which requests
+    every endpoint until it answers with the expected status and body, at most I(retries) times
+    each; reads the pod's log and deletes the pod.
+  - The pod passes Pod Security C(restricted) (non-root, no privilege escalation, all
+    capabilities dropped, RuntimeDefault seccomp, read-only root filesystem, no service account
+    token) and has a deadline, so a namespace enforcing C(restricted) accepts it and it never
+    lingers.
+  - Fails naming every endpoint that never passed, with the status and body it last answered or
+    wget's error, or why the client pod could not run.
+  - In check mode nothing is created; the result says the check was not run.
+options:
+  namespace:
+    description: Namespace to run the client pod in (the app's, so Services resolve by short name).
+    type: str
+    required: true
+  image:
+    description: Client image (needs C(sh), C(wget), C(sed), C(grep), C(head), C(tr)).
+    type: str
+    required: true
+  image_pull_policy:
+    description: Pull policy of the client image.
+    type: str
+    default: IfNotPresent
+    choices: [Always, IfNotPresent, Never]
+  endpoints:
+    description: Endpoints to request.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Label of the endpoint (no spaces or C(|)).
+        type: str
+        required: true
+      url:
+        description: URL to GET from inside the cluster.
+        type: str
+        required: true
+      host:
+        description: Host header to send.
+        type: str
+  expected_status:
+    description: HTTP status every endpoint must answer.
+    type: int
+    default: 200
+  expected_body:
+    description: Text the body must contain. Empty accepts any body.
+    type: str
+    default: ""
+  retries:
+    description: Attempts per endpoint.
+    type: int
+    default: 10
+  delay:
+    description: Seconds between attempts.
+    type: int
+    default: 1
+  timeout:
+    description: Seconds one request may take.
+    type: int
+    default: 5
+  start_timeout:
+    description: Seconds the client pod may take to start.
+    type: int
+    default: 60
+  labels:
+    description: Extra labels of the client pod.
+    type: dict
+    default: {}
+  fail_on_error:
+    description: Fail the task when an endpoint never passes.
+    type: bool
+    default: true
+  kubeconfig:
+    description: Path of a kubeconfig file, or its content as a dict.
+    type: raw
+  context:
+    description: Context of the kubeconfig to use.
+    type: str
+  host:
+    description: API server URL.
+    type: str
+  api_key:
+    description: Bearer token.
+    type: str
+  validate_certs:
+    description: Verify the API server's certificate.
+    type: bool
+    aliases: [verify_ssl]
+  ca_cert:
+    description: CA certificate of the API server.
+    type: path
+    aliases: [ssl_ca_cert]
+  client_cert:
+    description: Client certificate.
+    type: path
+    aliases: [cert_file]
+  client_key:
+    description: Client key.
+    type: path
+    aliases: [key_file]
+  proxy:
+    description: HTTP proxy URL.
+    type: str
+  impersonate_user:
+    description: User to impersonate.
+    type: str
+  impersonate_groups:
+    description: Groups to impersonate.
+    type: list
+    elements: str
+requirements:
+  - kubernetes >= 24.2.0
+author:
+  - kubeha maintainers
+"""
+
+EXAMPLES = r"""
+- name: The Service answers inside the cluster
+  kubeha.webapp.incluster_check:
+    namespace: webapp
+    image: kubeha/client:v1
+    image_pull_policy: Never
+    endpoints:
+      - name: clusterip
+        url: http://webapp.webapp.svc:80/
+    expected_body: version=v1
+"""
+
+RETURN = r"""
+results:
+  description: One entry per endpoint - name, url, ok, status, body, attempts, error.
+  returned: always
+  type: list
+  elements: dict
+pod:
+  description: Name of the client pod (deleted when the module returns).
+  returned: when not in check mode
+  type: str
+not_run:
+  description: True in check mode (no pod is created).
+  returned: always
+  type: bool
+"""
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
+    HTTP_PROBE_SCRIPT,
+    K8S_AUTH_OPTIONS,
+    KubeError,
+    api_client,
+    create_pod,
+    delete_pod,
+    describe_error,
+    parse_probe_output,
+    pod_done,
+    pod_log,
+    restricted_client_pod,
+    wait_pod,
+)
+
+
+def describe(r, p):
+    if r.get("status", 0) == 0:
+        got = "no HTTP answer (%s)" % (r.get("error") or "wget exit %s" % r.get("rc"))
+    else:
+        got = "status %s, body %r" % (r["status"], r.get("body", "")[:120])
+    want = "status %s" % p["expected_status"]
+    if p["expected_body"]:
+        want += " with body containing %r" % p["expected_body"]
+    return "%s %s (from a pod in namespace %s): expected %s, got %s after %d attempts" % (
+        r["name"], r["url"], p["namespace"], want, got, r.get("attempts", 0))
+
+
+def main():
+    argument_spec = copy.deepcopy(K8S_AUTH_OPTIONS)
+    argument_spec.update(
+        namespace=dict(type="str", required=True),
+        image=dict(type="str", required=True),
+        image_pull_policy=dict(type="str", default="IfNotPresent",
+                               choices=["Always", "IfNotPresent", "Never"]),
+        endpoints=dict(
+            type="list",
+            elements="dict",
+            required=True,
+            options=dict(
+                name=dict(type="str", required=True),
+                url=dict(type="str", required=True),
+                host=dict(type="str"),
+            ),
+        ),
+        expected_status=dict(type="int", default=200),
+        expected_body=dict(type="str", default=""),
+        retries=dict(type="int", default=10),
+        delay=dict(type="int", default=1),
+        timeout=dict(type="int", default=5),
+        start_timeout=dict(type="int", default=60),
+        labels=dict(type="dict", default={}),
+        fail_on_error=dict(type="bool", default=True),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
+    for ep in p["endpoints"]:
+        if " " in ep["name"] or "|" in ep["name"] or "|" in ep["url"]:
+            module.fail_json(msg="endpoint name %r / url %r must not contain spaces or '|'" % (
+                ep["name"], ep["url"]))
+    if module.check_mode:
+        module.exit_json(changed=False, not_run=True, results=[],
+                         msg="in-cluster check not run in check mode (it starts a pod)")
+
+    client = None
+    pod_name = None
+    try:
+        client = api_client(module)
+        labels = {
+            "app.kubernetes.io/name": "kubeha-verify",
+            "app.kubernetes.io/managed-by": "kubeha.webapp",
+        }
+        labels.update(p["labels"] or {})
+        per_target = p["retries"] * (p["timeout"] + p["delay"]) + 2
+        run_budget = per_target * len(p["endpoints"])
+        env = dict(
+            TARGETS="\n".join("%s|%s|%s" % (e["name"], e["url"], e.get("host") or "")
+                              for e in p["endpoints"]),
+            ATTEMPTS=p["retries"],
+            DELAY=p["delay"],
+            REQ_TIMEOUT=p["timeout"],
+            EXPECT_STATUS=p["expected_status"],
+            EXPECT_BODY=p["expected_body"],
+        )
+        spec = restricted_client_pod(
+            "kubeha-verify-", p["image"], p["image_pull_policy"], HTTP_PROBE_SCRIPT, labels,
+            deadline_seconds=p["start_timeout"] + run_budget + 30, env=env,
+        )
+        pod = create_pod(client, p["namespace"], spec)
+        pod_name = pod["metadata"]["name"]
+        pod, problem = wait_pod(client, p["namespace"], pod_name, pod_done,
+                                timeout=p["start_timeout"] + run_budget)
+        if problem:
+            raise KubeError("the client pod %s (image %s) could not run the check: %s" % (
+                pod_name, p["image"], problem))
+        log = pod_log(client, p["namespace"], pod_name)
+    except KubeError as exc:
+        module.fail_json(msg=str(exc), pod=pod_name)
+    except Exception as exc:
+        module.fail_json(msg=describe_error(exc, client, "running a client pod in namespace %s"
+                                            % p["namespace"]), pod=pod_name)
+    finally:
+        if client is not None and pod_name:
+            try:
+                delete_pod(client, p["namespace"], pod_name)
+            except Exception:
+                pass
+
+    attempts = parse_probe_output(log)
+    results = []
+    for ep in p["endpoints"]:
+        tries = attempts.get(ep["name"], [])
+        last = tries[-1] if tries else dict(status=0, rc=-1, body="", error="no attempt recorded")
+        ok = bool(tries) and last.get("ok", False)
+        results.append(dict(name=ep["name"], url=ep["url"], host=ep.get("host") or "", ok=ok,
+                            attempts=len(tries), status=last["status"], body=last["body"],
+                            error=last.get("error", ""), rc=last.get("rc")))
+    failed = [r for r in results if not r["ok"]]
+    out = dict(changed=False, not_run=False, results=results, pod=pod_name,
+               failed_endpoints=[r["name"] for r in failed])
+    if failed and p["fail_on_error"]:
+        module.fail_json(msg="; ".join(describe(r, p) for r in failed), **out)
+    out["messages"] = [describe(r, p) for r in failed]
+    module.exit_json(**out)
+
+
+if __name__ == "__main__":
+    main()

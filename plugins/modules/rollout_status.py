@@ -1,0 +1,368 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubeha maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: rollout_status
+short_description: Wait for a Deployment rollout, and stop at the first sign it cannot succeed
+version_added: 1.0.0
+description:
+  - Waits until a Deployment's rollout is complete, with the completion rule of
+    C(kubectl rollout status) (every replica updated and available, no old replica left).
+  - Unlike a plain timeout (C(helm --wait), C(--atomic)), it watches the rollout's failure signals
+    and returns as soon as one shows, naming the pod and what it reported -
+    C(ProgressDeadlineExceeded), C(ReplicaFailure) (e.g. Pod Security rejected the pods),
+    C(CrashLoopBackOff), C(ImagePullBackOff), C(ErrImageNeverPull), C(InvalidImageName),
+    C(CreateContainerConfigError), repeated restarts, pods that stay unschedulable, and new pods
+    that run but never become ready (their readiness probe's own failure budget, plus
+    I(unready_grace) seconds).
+  - Read-only; supports check mode.
+options:
+  name:
+    description: Deployment name.
+    type: str
+    required: true
+  namespace:
+    description: Deployment namespace.
+    type: str
+    required: true
+  timeout:
+    description: Seconds to wait for the rollout to complete.
+    type: int
+    default: 300
+  poll_interval:
+    description: Seconds between two looks at the rollout.
+    type: float
+    default: 0.5
+  unready_grace:
+    description:
+      - Seconds a new pod may stay unready beyond its readiness probe's failure budget
+        (C(initialDelaySeconds + periodSeconds * failureThreshold)) before the rollout is
+        declared failed.
+    type: int
+    default: 5
+  unschedulable_grace:
+    description: Seconds a new pod may stay unschedulable before the rollout is declared failed.
+    type: int
+    default: 60
+  max_restarts:
+    description: Restarts of a new pod's container that declare the rollout failed.
+    type: int
+    default: 2
+  fail_on_error:
+    description:
+      - Fail the task when the rollout fails or times out. When false, the task succeeds and
+        the caller reads I(status), I(reason) and I(message) (e.g. to roll back).
+    type: bool
+    default: true
+  kubeconfig:
+    description: Path of a kubeconfig file, or its content as a dict.
+    type: raw
+  context:
+    description: Context of the kubeconfig to use.
+    type: str
+  host:
+    description: API server URL.
+    type: str
+  api_key:
+    description: Bearer token.
+    type: str
+  validate_certs:
+    description: Verify the API server's certificate.
+    type: bool
+    aliases: [verify_ssl]
+  ca_cert:
+    description: CA certificate of the API server.
+    type: path
+    aliases: [ssl_ca_cert]
+  client_cert:
+    description: Client certificate.
+    type: path
+    aliases: [cert_file]
+  client_key:
+    description: Client key.
+    type: path
+    aliases: [key_file]
+  proxy:
+    description: HTTP proxy URL.
+    type: str
+  impersonate_user:
+    description: User to impersonate.
+    type: str
+  impersonate_groups:
+    description: Groups to impersonate.
+    type: list
+    elements: str
+requirements:
+  - kubernetes >= 24.2.0
+author:
+  - kubeha maintainers
+"""
+
+EXAMPLES = r"""
+- name: Wait for the rollout, fail fast
+  kubeha.webapp.rollout_status:
+    name: webapp
+    namespace: webapp
+    timeout: 300
+    fail_on_error: false
+  register: upgrade_rollout
+"""
+
+RETURN = r"""
+status:
+  description: C(complete), C(failed), C(timeout) or C(absent).
+  returned: always
+  type: str
+reason:
+  description: Short reason (C(Complete), C(CrashLoopBackOff), C(ReadinessFailing), ...).
+  returned: always
+  type: str
+message:
+  description: What happened, naming the pod and what it reported.
+  returned: always
+  type: str
+revision:
+  description: The Deployment's revision (C(deployment.kubernetes.io/revision)).
+  returned: always
+  type: str
+replicas:
+  description: desired, updated, ready, available and total replica counts.
+  returned: always
+  type: dict
+images:
+  description: Images of the Deployment's pod template.
+  returned: always
+  type: list
+elapsed:
+  description: Seconds waited.
+  returned: always
+  type: float
+"""
+
+import copy
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
+    FATAL_WAITING_REASONS,
+    K8S_AUTH_OPTIONS,
+    KubeError,
+    api_client,
+    describe_error,
+    get_json,
+    short,
+)
+
+
+def probe_budget(container):
+    probe = container.get("readinessProbe")
+    if not probe:
+        return 0
+    return (
+        probe.get("initialDelaySeconds", 0)
+        + probe.get("periodSeconds", 10) * probe.get("failureThreshold", 3)
+    )
+
+
+class Watcher(object):
+    def __init__(self, module, client):
+        self.m = module
+        self.c = client
+        self.p = module.params
+        self.ns = self.p["namespace"]
+        self.name = self.p["name"]
+        self.unready_since = {}
+        self.unsched_since = {}
+        self.last = {}
+
+    def get(self, path, query=None):
+        return get_json(self.c, path, query)
+
+    def events_for(self, pod_name):
+        """Latest warning event message of a pod ('' when events cannot be read)."""
+        try:
+            ev = self.get(
+                "/api/v1/namespaces/%s/events" % self.ns,
+                {"fieldSelector": "involvedObject.name=%s,type=Warning" % pod_name},
+            ) or {}
+        except Exception:
+            return ""
+        items = sorted(
+            ev.get("items", []),
+            key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "",
+        )
+        return items[-1].get("message", "") if items else ""
+
+    def state(self, dep):
+        spec, status, meta = dep.get("spec") or {}, dep.get("status") or {}, dep["metadata"]
+        containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+        desired = spec.get("replicas", 1)
+        return dict(
+            revision=(meta.get("annotations") or {}).get("deployment.kubernetes.io/revision", ""),
+            images=[c.get("image") for c in containers],
+            replicas=dict(
+                desired=desired,
+                updated=status.get("updatedReplicas", 0),
+                ready=status.get("readyReplicas", 0),
+                available=status.get("availableReplicas", 0),
+                total=status.get("replicas", 0),
+            ),
+        )
+
+    def new_pods(self, dep, revision):
+        selector = (dep["spec"].get("selector") or {}).get("matchLabels") or {}
+        sel = ",".join("%s=%s" % kv for kv in sorted(selector.items()))
+        rsl = self.get("/apis/apps/v1/namespaces/%s/replicasets" % self.ns, {"labelSelector": sel}) or {}
+        new_hash = None
+        for rs in rsl.get("items", []):
+            owners = rs["metadata"].get("ownerReferences") or []
+            if not any(o.get("uid") == dep["metadata"]["uid"] for o in owners):
+                continue
+            ann = rs["metadata"].get("annotations") or {}
+            if ann.get("deployment.kubernetes.io/revision") == revision:
+                new_hash = (rs["metadata"].get("labels") or {}).get("pod-template-hash")
+        if not new_hash:
+            return []
+        pods = self.get(
+            "/api/v1/namespaces/%s/pods" % self.ns,
+            {"labelSelector": sel + ",pod-template-hash=%s" % new_hash},
+        ) or {}
+        return [p for p in pods.get("items", []) if not p["metadata"].get("deletionTimestamp")]
+
+    def pod_failure(self, pod, containers):
+        """(reason, message) when this new pod shows the rollout cannot succeed."""
+        name = pod["metadata"]["name"]
+        status = pod.get("status") or {}
+        now = time.time()
+        budgets = dict((c["name"], probe_budget(c)) for c in containers)
+        for cs in status.get("containerStatuses") or []:
+            state = cs.get("state") or {}
+            waiting = state.get("waiting") or {}
+            reason = waiting.get("reason")
+            if reason in FATAL_WAITING_REASONS:
+                last = (cs.get("lastState") or {}).get("terminated") or {}
+                detail = waiting.get("message") or ""
+                if last:
+                    detail = (detail + " (last exit code %s, %s)" % (
+                        last.get("exitCode"), last.get("reason"))).strip()
+                return reason, "pod %s, container %s: %s%s" % (
+                    name, cs.get("name"), reason, (": " + short(detail, 300)) if detail else "")
+            if cs.get("restartCount", 0) >= self.p["max_restarts"]:
+                last = (cs.get("lastState") or {}).get("terminated") or {}
+                return "Restarts", "pod %s, container %s restarted %d times (last exit code %s, %s)" % (
+                    name, cs.get("name"), cs.get("restartCount"), last.get("exitCode"),
+                    last.get("reason"))
+            running = state.get("running")
+            started = cs.get("started", bool(running))
+            if running and started and not cs.get("ready"):
+                first = self.unready_since.setdefault(name + "/" + cs["name"], now)
+                budget = budgets.get(cs.get("name"), 0) + self.p["unready_grace"]
+                if now - first > budget:
+                    event = self.events_for(name)
+                    return "ReadinessFailing", (
+                        "pod %s, container %s: running but not ready after %ds "
+                        "(readiness budget %ds)%s" % (
+                            name, cs.get("name"), int(now - first), budget,
+                            (": " + short(event, 300)) if event else ""))
+            else:
+                self.unready_since.pop(name + "/" + cs.get("name", ""), None)
+        for cond in status.get("conditions") or []:
+            if cond.get("type") == "PodScheduled" and cond.get("status") == "False" and \
+                    cond.get("reason") == "Unschedulable":
+                first = self.unsched_since.setdefault(name, now)
+                if now - first > self.p["unschedulable_grace"]:
+                    return "Unschedulable", "pod %s cannot be scheduled: %s" % (
+                        name, short(cond.get("message"), 300))
+        return None
+
+    def look(self):
+        """One look at the rollout: (status, reason, message, state)."""
+        dep = self.get("/apis/apps/v1/namespaces/%s/deployments/%s" % (self.ns, self.name))
+        if dep is None:
+            return "absent", "NotFound", "deployment %s/%s does not exist" % (self.ns, self.name), {}
+        st = self.state(dep)
+        spec, status, meta = dep.get("spec") or {}, dep.get("status") or {}, dep["metadata"]
+        for cond in status.get("conditions") or []:
+            if cond.get("type") == "ReplicaFailure" and cond.get("status") == "True":
+                return "failed", "ReplicaFailure", "deployment %s cannot create pods: %s" % (
+                    self.name, short(cond.get("message"), 400)), st
+        observed = status.get("observedGeneration", 0) >= meta.get("generation", 0)
+        if not observed:
+            return "progressing", "Waiting", "waiting for the deployment spec update to be observed", st
+        for cond in status.get("conditions") or []:
+            if cond.get("type") == "Progressing" and cond.get("reason") == "ProgressDeadlineExceeded":
+                return "failed", "ProgressDeadlineExceeded", "deployment %s exceeded its progress deadline: %s" % (
+                    self.name, short(cond.get("message"), 300)), st
+        r = st["replicas"]
+        containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+        if r["updated"] < r["desired"] or r["available"] < r["updated"] or r["total"] > r["updated"]:
+            for pod in self.new_pods(dep, st["revision"]):
+                failure = self.pod_failure(pod, containers)
+                if failure:
+                    return ("failed",) + failure + (st,)
+        if r["updated"] < r["desired"]:
+            msg = "%d of %d new replicas updated" % (r["updated"], r["desired"])
+        elif r["total"] > r["updated"]:
+            msg = "%d old replicas pending termination" % (r["total"] - r["updated"])
+        elif r["available"] < r["updated"]:
+            msg = "%d of %d updated replicas available" % (r["available"], r["updated"])
+        else:
+            return "complete", "Complete", "deployment %s successfully rolled out (%d/%d ready)" % (
+                self.name, r["ready"], r["desired"]), st
+        return "progressing", "Progressing", msg, st
+
+    def run(self):
+        start = time.time()
+        deadline = start + self.p["timeout"]
+        while True:
+            status, reason, message, st = self.look()
+            if status in ("complete", "failed", "absent"):
+                break
+            if time.time() >= deadline:
+                status, reason = "timeout", "Timeout"
+                message = "rollout of %s not complete after %ds: %s" % (
+                    self.name, self.p["timeout"], message)
+                break
+            time.sleep(self.p["poll_interval"])
+        out = dict(status=status, reason=reason, message=message, elapsed=round(time.time() - start, 2),
+                   deployment=self.name)
+        out.update(st or dict(revision="", images=[], replicas={}))
+        return out
+
+
+def main():
+    argument_spec = copy.deepcopy(K8S_AUTH_OPTIONS)
+    argument_spec.update(
+        name=dict(type="str", required=True),
+        namespace=dict(type="str", required=True),
+        timeout=dict(type="int", default=300),
+        poll_interval=dict(type="float", default=0.5),
+        unready_grace=dict(type="int", default=5),
+        unschedulable_grace=dict(type="int", default=60),
+        max_restarts=dict(type="int", default=2),
+        fail_on_error=dict(type="bool", default=True),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    client = None
+    try:
+        client = api_client(module)
+        result = Watcher(module, client).run()
+    except KubeError as exc:
+        module.fail_json(msg=str(exc), status="error", api_error=True)
+    except Exception as exc:
+        module.fail_json(msg=describe_error(exc, client, "watching deployment %s" % module.params["name"]),
+                         status="error", api_error=True)
+    if result["status"] != "complete" and module.params["fail_on_error"]:
+        module.fail_json(msg=result["message"], **result)
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()

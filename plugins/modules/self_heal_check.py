@@ -1,0 +1,315 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubeha maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: self_heal_check
+short_description: Delete one pod of a Deployment and check the Service keeps answering and the pod comes back
+version_added: 1.0.0
+description:
+  - Starts a client pod that requests the Service several times a second, deletes one ready pod
+    of the Deployment (a normal, graceful deletion), waits until the Deployment has all its
+    replicas ready again with a new pod, and reports how many requests failed meanwhile and how
+    long the recovery took.
+  - Fails when the Service stopped answering (more than I(max_failed_requests) failed requests)
+    or the replica did not come back within I(timeout) seconds.
+  - Needs at least two ready replicas (with one, deleting it is an outage by design).
+  - It deletes a pod, so it does nothing in check mode.
+options:
+  namespace:
+    description: Namespace of the Deployment.
+    type: str
+    required: true
+  deployment:
+    description: Deployment name.
+    type: str
+    required: true
+  url:
+    description: In-cluster URL of the Service.
+    type: str
+    required: true
+  image:
+    description: Client image (busybox C(sh), C(wget), C(date)).
+    type: str
+    required: true
+  image_pull_policy:
+    description: Pull policy of the client image.
+    type: str
+    default: IfNotPresent
+    choices: [Always, IfNotPresent, Never]
+  expected_body:
+    description: Text a good answer contains. Empty accepts any 2xx body.
+    type: str
+    default: ""
+  timeout:
+    description: Seconds the Deployment may take to have all replicas ready again.
+    type: int
+    default: 120
+  max_failed_requests:
+    description: Failed requests tolerated while the pod is replaced.
+    type: int
+    default: 0
+  fail_on_error:
+    description: Fail the task when the check fails.
+    type: bool
+    default: true
+  kubeconfig:
+    description: Path of a kubeconfig file, or its content as a dict.
+    type: raw
+  context:
+    description: Context of the kubeconfig to use.
+    type: str
+  host:
+    description: API server URL.
+    type: str
+  api_key:
+    description: Bearer token.
+    type: str
+  validate_certs:
+    description: Verify the API server's certificate.
+    type: bool
+    aliases: [verify_ssl]
+  ca_cert:
+    description: CA certificate of the API server.
+    type: path
+    aliases: [ssl_ca_cert]
+  client_cert:
+    description: Client certificate.
+    type: path
+    aliases: [cert_file]
+  client_key:
+    description: Client key.
+    type: path
+    aliases: [key_file]
+  proxy:
+    description: HTTP proxy URL.
+    type: str
+  impersonate_user:
+    description: User to impersonate.
+    type: str
+  impersonate_groups:
+    description: Groups to impersonate.
+    type: list
+    elements: str
+requirements:
+  - kubernetes >= 24.2.0
+author:
+  - kubeha maintainers
+"""
+
+EXAMPLES = r"""
+- name: One pod deleted, the Service keeps answering, the replica comes back
+  kubeha.webapp.self_heal_check:
+    namespace: webapp
+    deployment: webapp
+    url: http://webapp.webapp.svc:80/
+    image: kubeha/client:v1
+    image_pull_policy: Never
+"""
+
+RETURN = r"""
+ok:
+  description: Whether the check passed.
+  returned: always
+  type: bool
+deleted_pod:
+  description: The pod that was deleted.
+  returned: when a pod was deleted
+  type: str
+replacement_pods:
+  description: Ready pods that were not there before the deletion.
+  returned: when a pod was deleted
+  type: list
+  elements: str
+recovery_seconds:
+  description: Seconds from the deletion until every replica was ready again.
+  returned: when a pod was deleted
+  type: float
+requests:
+  description: Requests made after the deletion, and how many failed (with samples).
+  returned: when a pod was deleted
+  type: dict
+"""
+
+import copy
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
+    K8S_AUTH_OPTIONS,
+    KubeError,
+    api_client,
+    call_json,
+    create_pod,
+    delete_pod,
+    describe_error,
+    get_json,
+    pod_log,
+    pod_running,
+    restricted_client_pod,
+    wait_pod,
+)
+
+# Request the URL every ~0.2 s until the pod is deleted; one line per request:
+#   @@|seq|ok(0/1)|detail
+PROBE_LOOP = r"""
+set -u
+n=0
+while true; do
+  n=$((n + 1))
+  if body=$(wget -q -T 2 -O - "$URL" 2>&1); then
+    if [ -z "$EXPECT_BODY" ] || echo "$body" | grep -qF -- "$EXPECT_BODY"; then
+      echo "@@|$n|1|"
+    else
+      echo "@@|$n|0|unexpected body: $(echo "$body" | head -c 120 | tr '\n|' ' /')"
+    fi
+  else
+    echo "@@|$n|0|$(echo "$body" | tail -n 1 | head -c 120 | tr '\n|' ' /')"
+  fi
+  sleep 0.2
+done
+"""
+
+
+def parse(log):
+    lines = []
+    for line in log.splitlines():
+        if line.startswith("@@|"):
+            parts = line.split("|", 3)
+            if len(parts) == 4:
+                lines.append((int(parts[1]), parts[2] == "1", parts[3].strip()))
+    return lines
+
+
+def ready_pods(client, ns, selector):
+    pods = get_json(client, "/api/v1/namespaces/%s/pods" % ns, {"labelSelector": selector}) or {}
+    names = []
+    for pod in pods.get("items", []):
+        if pod["metadata"].get("deletionTimestamp"):
+            continue
+        cs = (pod.get("status") or {}).get("containerStatuses") or []
+        if cs and all(c.get("ready") for c in cs):
+            names.append(pod["metadata"]["name"])
+    return sorted(names)
+
+
+def main():
+    argument_spec = copy.deepcopy(K8S_AUTH_OPTIONS)
+    argument_spec.update(
+        namespace=dict(type="str", required=True),
+        deployment=dict(type="str", required=True),
+        url=dict(type="str", required=True),
+        image=dict(type="str", required=True),
+        image_pull_policy=dict(type="str", default="IfNotPresent",
+                               choices=["Always", "IfNotPresent", "Never"]),
+        expected_body=dict(type="str", default=""),
+        timeout=dict(type="int", default=120),
+        max_failed_requests=dict(type="int", default=0),
+        fail_on_error=dict(type="bool", default=True),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
+    ns = p["namespace"]
+    if module.check_mode:
+        module.exit_json(changed=False, not_run=True, ok=None,
+                         msg="self-heal check not run in check mode (it deletes a pod)")
+
+    client = None
+    probe = None
+    result = dict(changed=False, not_run=False, ok=False)
+    try:
+        client = api_client(module)
+        dep = get_json(client, "/apis/apps/v1/namespaces/%s/deployments/%s" % (ns, p["deployment"]))
+        if dep is None:
+            raise KubeError("deployment %s/%s does not exist" % (ns, p["deployment"]))
+        desired = dep["spec"].get("replicas", 1)
+        selector = ",".join("%s=%s" % kv for kv in sorted(
+            dep["spec"]["selector"].get("matchLabels", {}).items()))
+        before = ready_pods(client, ns, selector)
+        if desired < 2:
+            raise KubeError("self-heal check needs at least 2 replicas to keep serving while one "
+                            "pod is deleted; deployment %s has %d" % (p["deployment"], desired))
+        if len(before) < desired:
+            raise KubeError("only %d of %d replicas of %s are ready before the check" % (
+                len(before), desired, p["deployment"]))
+
+        spec = restricted_client_pod(
+            "kubeha-selfheal-", p["image"], p["image_pull_policy"], PROBE_LOOP,
+            {"app.kubernetes.io/name": "kubeha-verify", "app.kubernetes.io/managed-by": "kubeha.webapp"},
+            deadline_seconds=p["timeout"] + 120, env=dict(URL=p["url"], EXPECT_BODY=p["expected_body"]),
+        )
+        probe = create_pod(client, ns, spec)["metadata"]["name"]
+        _pod, problem = wait_pod(client, ns, probe, pod_running, timeout=60)
+        if problem:
+            raise KubeError("the client pod %s could not start: %s" % (probe, problem))
+        # Baseline: the Service answers before anything is deleted.
+        deadline = time.time() + 20
+        while True:
+            lines = parse(pod_log(client, ns, probe))
+            if sum(1 for ln in lines if ln[1]) >= 3:
+                break
+            if time.time() > deadline:
+                last = lines[-1][2] if lines else "no request made"
+                raise KubeError("the Service %s does not answer before any pod is deleted (%s)" % (
+                    p["url"], last))
+            time.sleep(0.3)
+        baseline = len(lines)
+
+        victim = before[0]
+        call_json(client, "DELETE", "/api/v1/namespaces/%s/pods/%s" % (ns, victim))
+        t0 = time.time()
+        recovered = None
+        now_ready = before
+        while time.time() - t0 < p["timeout"]:
+            now_ready = ready_pods(client, ns, selector)
+            if len(now_ready) >= desired and victim not in now_ready:
+                recovered = round(time.time() - t0, 1)
+                break
+            time.sleep(0.5)
+        time.sleep(1.0)  # a few more requests after the recovery
+        lines = [ln for ln in parse(pod_log(client, ns, probe)) if ln[0] > baseline]
+        failures = [ln for ln in lines if not ln[1]]
+        result.update(
+            deleted_pod=victim,
+            replacement_pods=sorted(set(now_ready) - set(before)),
+            recovery_seconds=recovered,
+            requests=dict(total=len(lines), failed=len(failures),
+                          samples=[f[2] for f in failures[:5]]),
+        )
+        problems = []
+        if recovered is None:
+            problems.append("deployment %s still has %d of %d replicas ready %ds after pod %s was "
+                            "deleted" % (p["deployment"], len(now_ready), desired, p["timeout"], victim))
+        if len(failures) > p["max_failed_requests"]:
+            problems.append("the Service %s failed %d of %d requests while pod %s was replaced "
+                            "(e.g. %s)" % (p["url"], len(failures), len(lines), victim,
+                                           failures[0][2] or "no answer"))
+        result["ok"] = not problems
+        # A verification, not a change of the desired state: the Deployment replaced the pod
+        # by design, so the task reports changed=false (the deleted pod is in the result).
+        result["msg"] = "; ".join(problems) if problems else (
+            "pod %s deleted: %d requests, none failed beyond the tolerated %d; all %d replicas ready "
+            "again after %.1fs" % (victim, len(lines), p["max_failed_requests"], desired, recovered))
+    except KubeError as exc:
+        result["msg"] = str(exc)
+    except Exception as exc:
+        result["msg"] = describe_error(exc, client, "self-heal check in namespace %s" % ns)
+    finally:
+        if client is not None and probe:
+            try:
+                delete_pod(client, ns, probe)
+            except Exception:
+                pass
+    if not result["ok"] and p["fail_on_error"]:
+        module.fail_json(**result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
