@@ -16,7 +16,7 @@ from . import cgroups, net
 from .topology import Cluster
 
 
-def _shim_pids(sockets: list[str]) -> set[int]:
+def shim_pids(sockets: list[str]) -> set[int]:
     pids = set()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -68,7 +68,7 @@ def teardown(cluster: Cluster, processes) -> None:
     pods = set()
     for node in cluster.nodes:
         pods |= cgroups.pids(node.cgroup_parent)
-    _kill_all(pods | _shim_pids(sockets))
+    _kill_all(pods | shim_pids(sockets))
     # The rest in reverse start order: the API server drains quickly while etcd still answers.
     for proc in reversed(processes):
         proc.stop()

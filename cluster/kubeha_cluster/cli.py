@@ -136,6 +136,10 @@ def up(cluster: Cluster) -> None:
     preflight.check(cluster, forward_is_ours=any(p.name == "api-forward" and p.running() for p in procs))
     build()
     if healthy(cluster, procs) and node_ready(cluster) and dns_answers(cluster):
+        archives = image_archives()
+        by_name = {p.name: p for p in procs}
+        for node in cluster.nodes:  # images rebuilt since the cluster started
+            import_images(node, archives, by_name[f"{node.name}-containerd"])
         say(f"already up ({cluster.name}); kubeconfig: {cluster.admin_kubeconfig}")
         return
     if any(p.running() for p in procs) or cluster.run_dir.exists() or \
@@ -154,15 +158,9 @@ def up(cluster: Cluster) -> None:
     for node in cluster.nodes:
         by_name[f"{node.name}-containerd"].start()
 
-    def import_images(node):
-        sock = node.containerd_sock
-        wait_for(f"containerd on {node.name}", sock.exists, 30, [by_name[f"{node.name}-containerd"]])
-        for tar in archives:
-            run("ctr", f"--address={sock}", "-n", "k8s.io", "images", "import", str(tar),
-                timeout=120)
-
     with ThreadPoolExecutor() as pool:
-        imports = [pool.submit(import_images, n) for n in cluster.nodes]
+        imports = [pool.submit(import_images, n, archives, by_name[f"{n.name}-containerd"])
+                   for n in cluster.nodes]
         wait_for("kube-apiserver /readyz", lambda: _api_get(cluster, "/readyz")[0] == 200, 60, cp)
         by_name["kube-controller-manager"].start()
         by_name["kube-scheduler"].start()
@@ -178,6 +176,20 @@ def up(cluster: Cluster) -> None:
     t1 = time.monotonic()
     say(f"up in {t1 - t0:.1f}s (start {t1 - t_build:.1f}s); "
         f"kubeconfig: {cluster.admin_kubeconfig}")
+
+
+def import_images(node, archives: list[Path], containerd) -> None:
+    """Import the image archives this node's containerd has not imported yet. Archive names
+    carry the hash of their inputs, so a rebuilt image is a new archive."""
+    sock = node.containerd_sock
+    wait_for(f"containerd on {node.name}", sock.exists, 30, [containerd])
+    stamp = node.run / "imported-images"
+    done = set(stamp.read_text().split()) if stamp.exists() else set()
+    for tar in archives:
+        if str(tar) not in done:
+            run("ctr", f"--address={sock}", "-n", "k8s.io", "images", "import", str(tar), timeout=120)
+            with stamp.open("a") as f:
+                f.write(f"{tar}\n")
 
 
 def addons(cluster: Cluster) -> None:

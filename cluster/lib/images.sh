@@ -58,19 +58,32 @@ build_all() {
     image "$WEB_IMAGE:$tag" "$k" 65532:65532 8080 '["/web"]' "$work/web-$k:/web"
   done
 
-  # client: busybox (sh, wget, nslookup) for in-cluster checks.
+  # client: dash as the shell, busybox for the small tools (nslookup, seq, ...), and kubeha's
+  # fetch as wget and curl. Busybox's own sh would run its built-in wget, and a static glibc
+  # busybox cannot resolve names (or even parse addresses) without NSS modules in a scratch image.
   local bb=/bin/busybox
   [ -x "$bb" ] || { echo "images: $bb is missing: apt-get install busybox-static" >&2; exit 1; }
-  k=$(key_of "$bb" "$0")
+  k=$(key_of "$bb" /bin/dash "$0" "$src/fetch/main.go")
   if [ ! -d "$work/client-$k" ]; then
-    mkdir -p "$work/client-$k/bin" "$work/client-$k/etc" "$work/client-$k/tmp"
-    cp "$bb" "$work/client-$k/bin/busybox"
-    local app
-    for app in sh wget nslookup cat sleep echo grep env ls test true false timeout date hostname; do
-      ln -sf busybox "$work/client-$k/bin/$app"
+    local d="$work/client-$k"
+    mkdir -p "$d/bin" "$d/etc" "$d/tmp"
+    cp "$bb" "$d/bin/busybox"
+    cp /bin/dash "$d/bin/dash"
+    local lib
+    for lib in $(ldd /bin/dash | grep -o '/[^ ]*'); do
+      mkdir -p "$d$(dirname "$lib")"
+      cp -L "$lib" "$d$lib"
     done
-    printf 'root:x:0:0:root:/:/bin/sh\nclient:x:65532:65532:client:/tmp:/bin/sh\n' >"$work/client-$k/etc/passwd"
-    printf 'root:x:0:\nclient:x:65532:\n' >"$work/client-$k/etc/group"
+    gobuild ./fetch "$d/bin/fetch" ""
+    local app
+    for app in nslookup cat sleep echo grep env ls test true false timeout date hostname seq sort uniq wc head tail tr cut sed id; do
+      ln -sf busybox "$d/bin/$app"
+    done
+    ln -sf dash "$d/bin/sh"
+    ln -sf fetch "$d/bin/wget"
+    ln -sf fetch "$d/bin/curl"
+    printf 'root:x:0:0:root:/:/bin/sh\nclient:x:65532:65532:client:/tmp:/bin/sh\n' >"$d/etc/passwd"
+    printf 'root:x:0:\nclient:x:65532:\n' >"$d/etc/group"
   fi
   image "$CLIENT_IMAGE" "$k" 65532:65532 "" '["/bin/sh"]' "$work/client-$k/:/"
 

@@ -1,0 +1,116 @@
+"""Fixtures for the local cluster's own tests."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+WEB_MANIFEST = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, labels: {app: web}}
+spec:
+  replicas: 3
+  revisionHistoryLimit: 5
+  selector: {matchLabels: {app: web}}
+  strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: web
+          image: kubeha/web:v1
+          imagePullPolicy: Never
+          ports: [{name: http, containerPort: 8080}]
+          readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 1}
+          # Keep serving while the endpoint removal reaches kube-proxy (the sleep action is
+          # built into the kubelet: the image needs no sleep binary).
+          lifecycle: {preStop: {sleep: {seconds: 3}}}
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities: {drop: [ALL]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+"""
+
+
+def run_client(cluster, namespace: str, script: str, timeout: int = 120) -> str:
+    """Run `script` in a short-lived client pod (restricted profile) and return its output.
+    The pod runs to completion before its log is read, so no line is lost to a late attach."""
+    name = f"client-{uuid.uuid4().hex[:6]}"
+    pod = {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+        "spec": {
+            "restartPolicy": "Never",
+            "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+            "containers": [{
+                "name": "client", "image": "kubeha/client:v1", "imagePullPolicy": "Never",
+                "command": ["sh", "-c", script],
+                "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                                    "capabilities": {"drop": ["ALL"]}},
+            }],
+        },
+    }
+    cluster.kubectl("-n", namespace, "apply", "-f", "-", input=json.dumps(pod))
+    try:
+        cluster.kubectl("-n", namespace, "wait", f"pod/{name}", f"--timeout={timeout}s",
+                        "--for=jsonpath={.status.phase}=Succeeded", check=False, timeout=timeout + 10)
+        return cluster.kubectl("-n", namespace, "logs", name).stdout
+    finally:
+        cluster.kubectl("-n", namespace, "delete", "pod", name, "--wait=false")
+
+
+def http_get_in_netns(netns: str, url: str, timeout: float = 5) -> str:
+    """GET `url` from inside a node's network namespace (only the cluster's own addresses)."""
+    code = ("import sys, urllib.request; "
+            "print(urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2])).read().decode(), end='')")
+    p = subprocess.run(["nsenter", f"--net=/run/netns/{netns}", sys.executable, "-c", code, url, str(timeout)],
+                       capture_output=True, text=True, timeout=timeout + 5)
+    if p.returncode != 0:
+        raise AssertionError(f"GET {url} in {netns} failed: {p.stderr.strip()}")
+    return p.stdout
+
+
+@pytest.fixture(scope="module")
+def namespace(cluster):
+    name = f"kubeha-test-{uuid.uuid4().hex[:6]}"
+    cluster.kubectl("create", "namespace", name)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false")
+
+
+@pytest.fixture(scope="module")
+def web(cluster, namespace):
+    """A 3-replica Deployment of kubeha/web:v1 behind a NodePort Service; yields its nodePort."""
+    cluster.kubectl("-n", namespace, "apply", "-f", "-", input=WEB_MANIFEST)
+    cluster.kubectl("-n", namespace, "rollout", "status", "deploy/web", "--timeout=120s")
+    svc = json.loads(cluster.kubectl("-n", namespace, "get", "svc", "web", "-o", "json").stdout)
+    return svc["spec"]["ports"][0]["nodePort"]
+
+
+def eventually(probe, timeout=60, interval=0.5):
+    """Return probe()'s first truthy value, or fail with the last value or error it gave."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = probe()
+        except Exception as e:  # a transient refusal while endpoints change is retried
+            last = e
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
