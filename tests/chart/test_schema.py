@@ -137,6 +137,8 @@ TEMPLATE_CASES = [
          "service.loadBalancerSourceRanges / service.loadBalancerClass are set but service.type is ClusterIP"),
     case("rollout-cannot-progress", {"strategy": {"maxSurge": 0, "maxUnavailable": 0}},
          "strategy.maxSurge and strategy.maxUnavailable cannot both be 0"),
+    case("rollout-cannot-progress-percent", {"strategy": {"maxSurge": "0%", "maxUnavailable": 0}},
+         "strategy.maxSurge and strategy.maxUnavailable cannot both be 0"),
     case("autoscaling-max-below-min", {"autoscaling": {"enabled": True, "minReplicas": 5, "maxReplicas": 3}},
          "autoscaling.maxReplicas (3) must be at least autoscaling.minReplicas (5)"),
     case("autoscaling-cpu-without-request", {"resources": {"requests": {"cpu": None}}, "autoscaling": {"enabled": True}},

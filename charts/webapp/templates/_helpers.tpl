@@ -130,7 +130,7 @@ key(s) and the reason; nothing is rendered.
 {{- if and (gt (int $v.preStopSleepSeconds) 0) (le (int $v.terminationGracePeriodSeconds) (int $v.preStopSleepSeconds)) }}
 {{- fail (printf "terminationGracePeriodSeconds (%d) must be greater than preStopSleepSeconds (%d): the pod would be killed before it stops accepting connections" (int $v.terminationGracePeriodSeconds) (int $v.preStopSleepSeconds)) }}
 {{- end }}
-{{- if and (eq (toString $v.strategy.maxSurge) "0") (eq (toString $v.strategy.maxUnavailable) "0") }}
+{{- if and (eq (trimSuffix "%" (toString $v.strategy.maxSurge)) "0") (eq (trimSuffix "%" (toString $v.strategy.maxUnavailable)) "0") }}
 {{- fail "strategy.maxSurge and strategy.maxUnavailable cannot both be 0: the rollout could never progress" }}
 {{- end }}
 {{- if and (not (kindIs "invalid" $v.service.nodePort)) (eq $v.service.type "ClusterIP") }}
