@@ -84,7 +84,7 @@ def summary_notes(hosts, hostvars):
             if op.get("result") in ("failed", "rolled back"):
                 notes.append("%s: %s" % (host, " ".join(str(op.get("message", "")).split())))
         for name, chk in (state.get("checks") or {}).items():
-            if chk.get("result") not in ("ok", "skipped", "not run"):
+            if not chk.get("ok", True):
                 notes.append("%s: check %s: %s" % (host, name, " ".join(str(chk.get("detail", "")).split())))
         if state.get("failed") and state.get("error") and not any(
                 o.get("result") in ("failed", "rolled back") for o in state.get("operations") or []):

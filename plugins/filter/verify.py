@@ -173,7 +173,7 @@ def verify_results(plan, replicas=None, incluster=None, controller=None, selfhea
                 out[check] = dict(result="not run", ok=True,
                                   detail=source.get("msg") or "not run (check mode)")
                 continue
-            if source.get("failed") and not source.get("results"):
+            if not source.get("results") and source.get("msg"):
                 out[check] = dict(result="FAILED", ok=False, detail=source.get("msg", "failed"))
                 continue
             wanted = [e["name"] for e in (plan.get("incluster") if check == "clusterip"

@@ -240,7 +240,7 @@ def pod_log(client, namespace, name, timeout=10):
     resp = client.call_api(
         "/api/v1/namespaces/%s/pods/%s/log" % (namespace, name),
         "GET",
-        header_params={"Accept": "text/plain"},
+        header_params={"Accept": "application/json, */*"},
         auth_settings=["BearerToken"],
         _preload_content=False,
         _request_timeout=timeout,
