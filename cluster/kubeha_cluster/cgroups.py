@@ -7,9 +7,11 @@ from pathlib import Path
 ROOT = Path("/sys/fs/cgroup")
 
 
-def _hierarchies() -> list[Path]:
-    # The cgroup2 tree mounted beside the v1 hierarchies ("unified") is not used by cgroupfs.
-    return [h for h in ROOT.iterdir() if h.is_dir() and not h.is_symlink() and h.name != "unified"]
+def _hierarchies(with_unified: bool = False) -> list[Path]:
+    # The cgroup2 tree mounted beside the v1 hierarchies ("unified") takes no controller
+    # settings, but the runtime still makes directories there that must go on removal.
+    return [h for h in ROOT.iterdir() if h.is_dir() and not h.is_symlink()
+            and (with_unified or h.name != "unified")]
 
 
 def create(parent: str) -> None:
@@ -39,7 +41,7 @@ def pids(parent: str) -> set[int]:
 
 
 def remove(parent: str, only_if_empty: bool = False) -> None:
-    for h in _hierarchies():
+    for h in _hierarchies(with_unified=True):
         root = h / parent.strip("/")
         if not root.is_dir():
             continue

@@ -75,12 +75,15 @@ build_kube() {
 build_helm() {
   local v=$HELM_VERSION out="$KUBEHA_CACHE/bin/helm-$HELM_VERSION"
   [ -x "$out/helm" ] && { log "helm $v: cached"; return; }
-  local kv ld
+  local kv minor ld
   go mod download -json "helm.sh/helm/v3@$v" >/dev/null
+  # helm reports the Kubernetes minor its client libraries are from (v0.33.3 → 1.33).
   kv=$(sed -n 's/^\s*k8s.io\/client-go \(v[^ ]*\).*/\1/p' "$GOMODCACHE/helm.sh/helm/v3@$v/go.mod")
+  minor=${kv#v0.}
+  minor=${minor%%.*}
   ld="-s -w -X helm.sh/helm/v3/internal/version.version=$v -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
-  ld+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=${kv#v0.}"
-  ld+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${kv#v0.}"
+  ld+=" -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor"
+  ld+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
   mkdir -p "$out"
   run_logged "helm-$v" env GOBIN="$out" go install -v -trimpath -ldflags "$ld" "helm.sh/helm/v3/cmd/helm@$v"
 }

@@ -2,7 +2,7 @@
 // the subset of their flags that checks use (so a check written for busybox or curl images runs
 // unchanged), with Go's own resolver, which needs no C library in a scratch image:
 //
-//	wget [-q] [-O FILE|-] [-T SECONDS] [-S] [--spider] URL
+//	wget [-q|--quiet] [-O FILE|-] [-T SECONDS|--timeout=SECONDS] [-S] [--spider] URL
 //	curl [-f] [-s] [-S] [-o FILE] [-m SECONDS] [-w '%{http_code}'] [-H 'K: V'] [-I] URL
 //
 // Exit codes follow the originals: wget 1 on any failure, curl 6/7/22/28 (resolve, connect,
@@ -67,8 +67,17 @@ func parseWget(args []string) (request, error) {
 			return args[i], nil
 		}
 		switch {
-		case a == "-q":
+		case a == "-q" || a == "--quiet":
 			r.quiet = true
+		case strings.HasPrefix(a, "--timeout="), strings.HasPrefix(a, "-T") && len(a) > 2:
+			v := strings.TrimPrefix(strings.TrimPrefix(a, "--timeout="), "-T")
+			s, err := strconv.Atoi(v)
+			if err != nil {
+				return r, fmt.Errorf("bad timeout %q", v)
+			}
+			r.timeout = time.Duration(s) * time.Second
+		case strings.HasPrefix(a, "--output-document="):
+			r.out = strings.TrimPrefix(a, "--output-document=")
 		case a == "-S":
 			r.showStatus = true
 		case a == "--spider":

@@ -1,0 +1,128 @@
+"""The kubeha-cluster command: idempotent, clear about what is wrong before it changes anything,
+recovers from a crashed run, and `down` leaves the host as it found it."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CLI = str(ROOT / "cluster" / "kubeha-cluster")
+
+pytestmark = pytest.mark.cluster
+
+
+def cli(*args, env=None, timeout=600):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def other_cluster(name: str, index: int) -> dict[str, str]:
+    """Environment selecting a cluster beside the main one: own name, ranges, port and state."""
+    return {"KUBEHA_CLUSTER": name, "KUBEHA_CLUSTER_INDEX": str(index)}
+
+
+def pids_of(name: str) -> dict[str, int]:
+    pid_dir = Path("/var/lib/kubeha") / name / "run" / "pids"
+    return {p.stem: int(p.read_text()) for p in pid_dir.glob("*.pid")} if pid_dir.exists() else {}
+
+
+def host_traces(name: str, index: int) -> list[str]:
+    """Everything of cluster `name` that could be left on the host."""
+    traces = [f"netns {ns}" for ns in os.listdir("/run/netns") if ns.startswith(f"{name}-")] \
+        if os.path.isdir("/run/netns") else []
+    links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+    traces += [f"link {line.split(':')[1].strip()}" for line in links.splitlines()
+               if f" kubeha{index}:" in line or f" kh{index}-" in line]
+    run_dir = f"/var/lib/kubeha/{name}/run/"
+    traces += [f"mount {line.split()[4]}" for line in Path("/proc/self/mountinfo").read_text().splitlines()
+               if line.split()[4].startswith(run_dir)]
+    traces += [f"cgroup {p}" for p in Path("/sys/fs/cgroup").glob(f"*/kubeha/{name}-*")]
+    routes = subprocess.run(["ip", "route"], capture_output=True, text=True).stdout
+    traces += [f"route {line}" for line in routes.splitlines() if f"10.{218 + 10 * index}." in line]
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            if f"/var/lib/kubeha/{name}/" in cmd:
+                traces.append(f"process {proc.name} {cmd[:80]}")
+    return traces
+
+
+def test_status_says_up_and_exits_zero(cluster):
+    p = cli("status")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "cluster kubeha: up" in p.stdout
+    assert "kube-apiserver" in p.stdout and "running" in p.stdout
+
+
+def test_kubeconfig_and_node_ip_print_what_clients_use(cluster):
+    kubeconfig = cli("kubeconfig").stdout.strip()
+    assert Path(kubeconfig).is_file()
+    node_ip = cli("node-ip").stdout.strip()
+    nodes = json.loads(cluster.kubectl("--kubeconfig", kubeconfig, "get", "nodes", "-o", "json").stdout)
+    addresses = {a["address"] for n in nodes["items"] for a in n["status"]["addresses"]}
+    assert node_ip in addresses
+
+
+def test_up_twice_changes_nothing(cluster):
+    before = pids_of("kubeha")
+    p = cli("up")
+    assert p.returncode == 0, p.stderr
+    assert "already up" in p.stderr
+    assert pids_of("kubeha") == before
+
+
+def test_up_refuses_a_taken_api_port_and_creates_nothing():
+    env = other_cluster("kubeha-pf", 3)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 6446))
+        s.listen()
+        p = cli("up", env=env)
+    assert p.returncode != 0
+    assert "127.0.0.1:6446 is already in use" in p.stderr
+    assert host_traces("kubeha-pf", 3) == []
+
+
+def test_up_names_a_missing_command_and_the_package_to_install(tmp_path):
+    # A PATH holding every command of this machine except conntrack.
+    for d in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
+        if os.path.isdir(d):
+            for f in os.listdir(d):
+                if f != "conntrack" and not (tmp_path / f).exists():
+                    (tmp_path / f).symlink_to(os.path.join(d, f))
+    p = cli("up", env={**other_cluster("kubeha-pf", 3), "PATH": str(tmp_path)})
+    assert p.returncode != 0
+    assert "command `conntrack` not found: apt-get install conntrack" in p.stderr
+    assert host_traces("kubeha-pf", 3) == []
+
+
+def test_a_second_cluster_recovers_from_a_crash_and_down_leaves_the_host_clean():
+    name, env = "kubeha-b", other_cluster("kubeha-b", 1)
+    try:
+        p = cli("up", env=env)
+        assert p.returncode == 0, p.stderr
+        assert cli("status", env=env).returncode == 0
+        # Crash: every process the tool started dies at once; pods and shims stay behind.
+        for pid in pids_of(name).values():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        assert cli("status", env=env).returncode != 0
+        p = cli("up", env=env)
+        assert p.returncode == 0, p.stderr
+        assert "earlier run" in p.stderr
+        status = cli("status", env=env)
+        assert status.returncode == 0 and " Ready " in status.stdout, status.stdout
+    finally:
+        down = cli("down", env=env)
+    assert down.returncode == 0, down.stderr
+    assert host_traces(name, 1) == []
