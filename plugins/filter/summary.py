@@ -31,7 +31,7 @@ def summary_table(rows, columns, width=90):
     return lines
 
 
-def summary_rows(hosts, hostvars, failed_hosts=None):
+def summary_rows(hosts, hostvars, failed_hosts=None, check_mode=False):
     """One row per cluster from the facts the roles left (webapp_final, webapp_state)."""
     failed_hosts = set(failed_hosts or [])
     rows = []
@@ -64,7 +64,7 @@ def summary_rows(hosts, hostvars, failed_hosts=None):
         if host in failed_hosts or state.get("failed"):
             row["result"] = "ROLLED BACK" if state.get("rolled_back") else "FAILED"
         elif any(o.get("result") == "changed" for o in ops):
-            row["result"] = "changed"
+            row["result"] = "would change" if check_mode else "changed"
         else:
             row["result"] = "ok"
         checks = []

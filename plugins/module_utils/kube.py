@@ -289,7 +289,7 @@ def summarize_release(rel):
         revision=rel.get("version"),
         status=info.get("status"),
         description=info.get("description", ""),
-        updated=info.get("last_deployed", ""),
+        updated=str(info.get("last_deployed", ""))[:19].replace("T", " "),
         chart="%s-%s" % (chart.get("name"), chart.get("version")),
         chart_name=chart.get("name"),
         chart_version=chart.get("version"),
