@@ -15,7 +15,7 @@ version_added: 1.0.0
 description:
   - Runs C(helm rollback) to a chosen revision, or to the previous one (revision C(0)), as Helm
     does - the rollback is recorded as a new revision whose description is C(Rollback to N).
-  - Idempotent: nothing happens when the chosen revision is the current one.
+  - Idempotent, nothing happens when the chosen revision is the current one.
   - Check mode reports what would change without running anything; diff mode shows the release
     values of the current and the chosen revision.
   - Connection options are those of kubernetes.core's helm modules

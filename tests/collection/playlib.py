@@ -1,0 +1,182 @@
+"""Helpers of the kubeha.webapp collection tests (used by conftest.py and the tests).
+
+The playbooks run for real (the venv's ansible-playbook, the repository's ansible.cfg and local
+inventory) against the real local cluster; tests then look at the cluster itself - helm history,
+the Deployment, the pods' images, what the Service answers - not at Ansible's output alone.
+Each test module works in a namespace of its own (kubeha-coll-<id>), deleted at the end.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = ROOT / ".venv" / "bin"
+PLAYBOOKS = ROOT / "playbooks"
+LOCAL_INVENTORY = ROOT / "inventories" / "local"
+
+RECAP_RE = re.compile(
+    r"^(?P<host>\S+)\s+:\s+ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)"
+    r"\s+failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
+    re.M,
+)
+
+
+@dataclass
+class PlayRun:
+    argv: list[str]
+    rc: int
+    output: str
+    seconds: float
+    recap: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def counts(self, host: str = "kubeha-local") -> dict[str, int]:
+        assert host in self.recap, f"no recap for {host}:\n{self.tail()}"
+        return self.recap[host]
+
+    @property
+    def changed(self) -> int:
+        return self.counts()["changed"]
+
+    def tail(self, lines: int = 80) -> str:
+        return "\n".join(self.output.splitlines()[-lines:])
+
+    def flat(self) -> str:
+        """The output with YAML line folding undone (messages are searched in it)."""
+        return " ".join(self.output.split())
+
+
+def ansible_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        PATH=f"{VENV_BIN}:{env.get('PATH', '')}",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra or {})
+    return env
+
+
+def run_playbook(playbook: str | Path, extra_vars: dict, *args: str, inventory: Path | None = None,
+                 env: dict[str, str] | None = None, timeout: float = 900, cwd: Path = ROOT) -> PlayRun:
+    # A path, a collection playbook (kubeha.webapp.deploy), or the name of one in playbooks/.
+    if isinstance(playbook, Path) or "." in playbook:
+        path = playbook
+    else:
+        path = PLAYBOOKS / f"{playbook}.yml"
+    argv = [str(VENV_BIN / "ansible-playbook"), str(path), "-e", json.dumps(extra_vars), *args]
+    if inventory is not None:
+        argv += ["-i", str(inventory)]
+    start = time.monotonic()
+    proc = subprocess.run(argv, cwd=cwd, env=ansible_env(env), text=True, capture_output=True,
+                          timeout=timeout)
+    out = proc.stdout + proc.stderr
+    recap = {m["host"]: {k: int(v) for k, v in m.groupdict().items() if k != "host"}
+             for m in RECAP_RE.finditer(out)}
+    return PlayRun(argv=argv, rc=proc.returncode, output=out, seconds=time.monotonic() - start,
+                   recap=recap)
+
+
+class App:
+    """One release of the web app in a namespace of its own, and ways to look at it."""
+
+    def __init__(self, cluster, namespace: str, release: str = "webapp", tmp: Path | None = None):
+        self.cluster = cluster
+        self.namespace = namespace
+        self.release = release
+        self.name = release if "webapp" in release else f"{release}-webapp"
+        self.tmp = tmp
+        self.vars: dict = {"webapp_namespace": namespace, "webapp_release": release}
+        if tmp is not None:
+            self.vars["webapp_deployer_kubeconfig"] = str(tmp / f"{namespace}-deployer.yaml")
+
+    # -- running playbooks ------------------------------------------------------------------
+    def play(self, playbook: str, *args: str, expect_ok: bool | None = True, **extra) -> PlayRun:
+        run = run_playbook(playbook, {**self.vars, **extra}, *args)
+        if expect_ok is True:
+            assert run.rc == 0, f"{playbook} failed (rc {run.rc}):\n{run.tail()}"
+        elif expect_ok is False:
+            assert run.rc != 0, f"{playbook} was expected to fail:\n{run.tail()}"
+        return run
+
+    # -- looking at the cluster -------------------------------------------------------------
+    def kubectl_json(self, *args: str):
+        out = self.cluster.kubectl(*args, "-o", "json").stdout
+        return json.loads(out)
+
+    def history(self) -> list[dict]:
+        proc = self.cluster.helm("history", self.release, "-n", self.namespace, "-o", "json",
+                                 check=False)
+        if proc.returncode != 0:
+            return []
+        return json.loads(proc.stdout)
+
+    def revision(self) -> int:
+        hist = self.history()
+        return max((h["revision"] for h in hist), default=0)
+
+    def values(self) -> dict:
+        out = self.cluster.helm("get", "values", self.release, "-n", self.namespace, "-o", "json").stdout
+        return json.loads(out) or {}
+
+    def deployment(self) -> dict:
+        return self.kubectl_json("get", "deployment", self.name, "-n", self.namespace)
+
+    def pods(self) -> list[dict]:
+        data = self.kubectl_json("get", "pods", "-n", self.namespace, "-l",
+                                 f"app.kubernetes.io/name=webapp,app.kubernetes.io/instance={self.release}")
+        return [p for p in data["items"] if not p["metadata"].get("deletionTimestamp")]
+
+    def pod_images(self) -> set[str]:
+        return {c["image"] for p in self.pods() for c in p["spec"]["containers"]}
+
+    def wait_settled(self, timeout: float = 90) -> None:
+        """Until no pod of the release is terminating (old pods of a rollout go after a pause)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            data = self.kubectl_json("get", "pods", "-n", self.namespace, "-l",
+                                     f"app.kubernetes.io/instance={self.release}")
+            if not any(p["metadata"].get("deletionTimestamp") for p in data["items"]):
+                return
+            time.sleep(1)
+
+    def node_port(self) -> int:
+        svc = self.kubectl_json("get", "service", self.name, "-n", self.namespace)
+        return svc["spec"]["ports"][0]["nodePort"]
+
+    def get_body(self, attempts: int = 10) -> str:
+        """GET / through the NodePort on the node address, as a user of the app would."""
+        url = f"http://{self.cluster.node_ip}:{self.node_port()}/"
+        last = None
+        for _ in range(attempts):
+            try:
+                with urllib.request.urlopen(url, timeout=5) as resp:
+                    return resp.read().decode()
+            except Exception as exc:  # the Service may be between endpoints for a moment
+                last = exc
+                time.sleep(1)
+        raise AssertionError(f"{url} did not answer: {last}")
+
+    def bodies(self, n: int = 6) -> set[str]:
+        """Versions answered by n requests (several pods)."""
+        return {re.sub(r" host=\S+", "", self.get_body()).strip() for _ in range(n)}
+
+    def namespace_exists(self) -> bool:
+        return self.cluster.kubectl("get", "namespace", self.namespace, check=False).returncode == 0
+
+
+def new_namespace(prefix: str = "kubeha-coll") -> str:
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+def delete_namespace(cluster, namespace: str) -> None:
+    cluster.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false", check=False)

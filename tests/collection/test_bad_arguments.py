@@ -1,0 +1,90 @@
+"""Every role refuses bad arguments before touching the cluster, naming the argument.
+
+A release is deployed first; after each refused run the release must be exactly as it was: same
+helm revision, same Deployment generation, same image.
+"""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def deployed(app):
+    app.play("deploy")
+    return app
+
+
+def snapshot(app):
+    dep = app.deployment()
+    return (app.revision(), dep["metadata"]["generation"], tuple(sorted(app.pod_images())))
+
+
+CASES = [
+    # (playbook, extra vars, texts the error must contain)
+    ("scale", {"scale_replicas": "many"}, ["scale_replicas", "int"]),
+    ("scale", {"scale_replicas": -1}, ["scale_replicas=-1", "must be 0 or more"]),
+    ("scale", {}, ["scale_replicas"]),
+    ("scale", {"scale_replicas": 500}, ["scale_replicas=500", "scale_max_replicas"]),
+    ("upgrade", {}, ["upgrade_image_tag or upgrade_image_digest"]),
+    ("upgrade", {"upgrade_image_tag": "v2;rm -rf"}, ["upgrade_image_tag=", "is not an image tag"]),
+    ("upgrade", {"upgrade_image_digest": "sha256:abc"}, ["upgrade_image_digest=", "is not a digest"]),
+    ("upgrade", {"upgrade_image_tag": "v9"}, ["upgrade_image_tag=v9", "kubeha/web:v9 is on no node"]),
+    ("upgrade", {"upgrade_image_tag": "v2", "upgrade_image_repository": "Not A/Repo"},
+     ["upgrade_image_repository=", "is not an image repository"]),
+    ("upgrade", {"upgrade_image_tag": "v2", "upgrade_verify": "sometimes"}, ["upgrade_verify", "bool"]),
+    ("deploy", {"install_image_repository": "UPPER/case"}, ["install_image_repository=", "is not an image repository"]),
+    ("deploy", {"install_replicas": -2}, ["install_replicas=-2", "must be 1 or more"]),
+    ("deploy", {"install_values": {"replicas": 5}}, ["install_values must not set replicas"]),
+    ("deploy", {"install_values": "service.type=NodePort"}, ["install_values", "dict"]),
+    ("deploy", {"install_pod_security_level": "strict"}, ["install_pod_security_level", "restricted"]),
+    ("rollback", {"rollback_revision": -1}, ["rollback_revision=-1"]),
+    ("rollback", {"rollback_revision": "last"}, ["rollback_revision", "int"]),
+    ("verify", {"verify_checks": ["clusterip", "telepathy"]}, ["verify_checks", "telepathy"]),
+    ("verify", {"verify_retries": 0}, ["verify_retries=0"]),
+    ("deploy", {"webapp_release": "Web_App"}, ["webapp_release=Web_App", "DNS label"]),
+    ("deploy", {"webapp_rollout_timeout": "soon"}, ["webapp_rollout_timeout", "int"]),
+    ("deploy", {"webapp_kubeconfig": "/nonexistent/kubeconfig"},
+     ["webapp_kubeconfig=/nonexistent/kubeconfig does not exist"]),
+    ("upgrade", {"upgrade_image_tag": "v2", "webapp_helm_binary": "/nonexistent/helm"},
+     ["webapp_helm_binary=/nonexistent/helm", "does not exist"]),
+]
+
+
+@pytest.mark.parametrize("playbook,extra,texts", CASES, ids=[
+    f"{c[0]}-{'-'.join(f'{k}={v}' for k, v in c[1].items()) or 'missing'}" for c in CASES])
+def test_bad_argument_is_refused_without_change(deployed, playbook, extra, texts):
+    before = snapshot(deployed)
+    run = deployed.play(playbook, expect_ok=False, **extra)
+    flat = run.flat()
+    for text in texts:
+        assert text in flat, f"{text!r} not in the error:\n{run.tail(40)}"
+    assert snapshot(deployed) == before, "a refused run changed the cluster"
+
+
+def test_unreachable_cluster_is_reported_naming_the_kubeconfig(deployed, tmp_path):
+    kubeconfig = tmp_path / "unreachable.yaml"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\n"
+        "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true}}]\n"
+        "users: [{name: u, user: {token: nothing}}]\n"
+        "contexts: [{name: gone, context: {cluster: gone, user: u}}]\ncurrent-context: gone\n"
+    )
+    before = snapshot(deployed)
+    for playbook, extra in (("deploy", {}), ("upgrade", {"upgrade_image_tag": "v2"}),
+                            ("scale", {"scale_replicas": 3}), ("rollback", {}), ("verify", {})):
+        run = deployed.play(playbook, expect_ok=False, webapp_kubeconfig=str(kubeconfig),
+                            webapp_context="", **extra)
+        flat = run.flat()
+        assert f"webapp_kubeconfig={kubeconfig}" in flat, run.tail(40)
+        assert "cannot reach the Kubernetes API at https://127.0.0.1:9" in flat, run.tail(40)
+    assert snapshot(deployed) == before
+
+
+def test_unknown_context_is_reported_naming_it(deployed):
+    before = snapshot(deployed)
+    run = deployed.play("verify", expect_ok=False, webapp_context="no-such-context")
+    flat = run.flat()
+    assert "webapp_context=no-such-context" in flat and "no-such-context" in flat.split("webapp_context=")[-1]
+    assert snapshot(deployed) == before

@@ -1,0 +1,116 @@
+"""The least-privilege deploy identity written by bootstrap.yml.
+
+bootstrap.yml (admin) creates the namespace, the ServiceAccount, its namespaced Role and a
+kubeconfig; then the playbooks run as that identity (kubeha_identity=deployer). The identity can
+do the whole job in its namespace and nothing elsewhere: not in another namespace, not on any
+cluster-scoped object. Its token never appears in the output.
+"""
+from __future__ import annotations
+
+import base64
+import os
+import stat
+
+import pytest
+
+from playlib import delete_namespace, new_namespace
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def other_namespace(cluster):
+    ns = new_namespace("kubeha-coll-other")
+    cluster.kubectl("create", "namespace", ns)
+    yield ns
+    delete_namespace(cluster, ns)
+
+
+@pytest.fixture(scope="module")
+def bootstrapped(app):
+    run = app.play("bootstrap")
+    return app, run
+
+
+def deployer_kubeconfig(app):
+    return app.vars["webapp_deployer_kubeconfig"]
+
+
+def as_deployer(app, *args, check=False):
+    return app.cluster.kubectl("--kubeconfig", deployer_kubeconfig(app), *args, check=check)
+
+
+def test_bootstrap_writes_a_private_kubeconfig_and_hides_the_token(bootstrapped):
+    app, run = bootstrapped
+    path = deployer_kubeconfig(app)
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    assert mode == 0o600, oct(mode)
+    secret = app.kubectl_json("get", "secret", "webapp-deployer-token", "-n", app.namespace)
+    token = base64.b64decode(secret["data"]["token"]).decode()
+    assert token and token not in run.output, "the token appeared in the output"
+    assert "certificate-authority-data" not in run.output
+    ns = app.kubectl_json("get", "namespace", app.namespace)
+    assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    again = app.play("bootstrap")
+    assert again.changed == 0, again.tail()
+
+
+def test_the_identity_does_the_whole_job(bootstrapped):
+    app, _ = bootstrapped
+    ident = {"kubeha_identity": "deployer"}
+    app.play("deploy", **ident)
+    assert app.pod_images() == {"kubeha/web:v1"}
+    app.play("upgrade", upgrade_image_tag="v2", **ident)
+    app.wait_settled()
+    assert app.pod_images() == {"kubeha/web:v2"}
+    app.play("scale", scale_replicas=3, **ident)
+    assert app.deployment()["status"].get("readyReplicas") == 3
+    app.play("rollback", **ident)  # the previous revision: v2 with 2 replicas
+    assert app.deployment()["spec"]["replicas"] == 2
+    run = app.play("verify", verify_self_heal=True, **ident)
+    flat = run.flat()
+    assert "selfheal ok" in flat
+    assert "nodeport ok" in flat and "clusterip ok" in flat
+
+
+def test_unknown_image_as_the_identity_is_caught_by_the_rollout_watch(bootstrapped):
+    """Without node access the pre-check cannot see the images; the watch fails fast instead."""
+    app, _ = bootstrapped
+    good = app.revision()
+    run = app.play("upgrade", expect_ok=False, upgrade_image_tag="v9", kubeha_identity="deployer")
+    flat = run.flat()
+    assert "ErrImageNeverPull" in flat and f"rolled back to revision {good}" in flat, run.tail()
+    assert run.seconds < 90
+    app.wait_settled()
+    assert app.pod_images() == {"kubeha/web:v2"}
+
+
+def test_the_identity_cannot_touch_another_namespace(bootstrapped, other_namespace):
+    app, _ = bootstrapped
+    for verb_args in (("get", "pods", "-n", other_namespace),
+                      ("create", "configmap", "x", "-n", other_namespace),
+                      ("get", "secrets", "-n", "kube-system")):
+        proc = as_deployer(app, *verb_args)
+        assert proc.returncode != 0 and "forbidden" in proc.stderr.lower(), (verb_args, proc.stderr)
+    run = app.play("deploy", expect_ok=False, kubeha_identity="deployer",
+                   webapp_namespace=other_namespace,
+                   webapp_deployer_kubeconfig=deployer_kubeconfig(app))
+    assert "forbidden" in run.flat().lower(), run.tail()
+    objs = app.kubectl_json("get", "all,secrets,configmaps", "-n", other_namespace)
+    made = [o["metadata"]["name"] for o in objs["items"]
+            if not o["metadata"]["name"].startswith(("default-token", "kube-root-ca"))]
+    assert made == [], f"objects appeared in {other_namespace}: {made}"
+
+
+def test_the_identity_cannot_touch_cluster_scoped_objects(bootstrapped):
+    app, _ = bootstrapped
+    for verb_args in (("get", "nodes"),
+                      ("create", "namespace", "kubeha-coll-should-not-exist"),
+                      ("label", "namespace", app.namespace, "owned=yes"),
+                      ("get", "clusterroles"),
+                      ("create", "clusterrolebinding", "x", "--clusterrole=cluster-admin",
+                       f"--serviceaccount={app.namespace}:webapp-deployer")):
+        proc = as_deployer(app, *verb_args)
+        assert proc.returncode != 0 and "forbidden" in proc.stderr.lower(), (verb_args, proc.stderr)
+    assert app.cluster.kubectl("get", "namespace", "kubeha-coll-should-not-exist",
+                               check=False).returncode != 0
