@@ -45,7 +45,25 @@ def helm_upgrade(cluster, ns, *args, wait=True):
     argv = ["upgrade", "--install", RELEASE, str(CHART), "-n", ns, "-f", LOCAL_VALUES, *args]
     if wait:
         argv += ["--wait", "--timeout", "180s"]
-    return cluster.helm(*argv, timeout=240)
+    proc = cluster.helm(*argv, timeout=240)
+    if wait:
+        # helm's --wait returns once the new pods are ready; old ones may still be in their
+        # preStop pause. The rollout is over when only the new ReplicaSet's pods are left.
+        cluster.kubectl("rollout", "status", f"deployment/{FULLNAME}", "-n", ns, "--timeout=120s")
+        wait_until_only_current_pods(cluster, ns)
+    return proc
+
+
+def wait_until_only_current_pods(cluster, ns, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = cluster.kubectl("get", "pods", "-n", ns, "-l",
+                              f"app.kubernetes.io/name=webapp,app.kubernetes.io/instance={RELEASE}",
+                              "-o", "json").stdout
+        if not any(p["metadata"].get("deletionTimestamp") for p in json.loads(out)["items"]):
+            return
+        time.sleep(1)
+    raise AssertionError(f"old pods of {FULLNAME} still terminating after {timeout}s")
 
 
 def get(cluster, ns, kind, name=FULLNAME) -> dict:
@@ -192,6 +210,8 @@ def test_rollback_restores_the_deployment_and_the_service(cluster, ns):
     # Revision 2 was v2 behind a ClusterIP Service.
     assert history[1]["revision"] == 2
     cluster.helm("rollback", RELEASE, "2", "-n", ns, "--wait", "--timeout", "180s", timeout=240)
+    cluster.kubectl("rollout", "status", f"deployment/{FULLNAME}", "-n", ns, "--timeout=120s")
+    wait_until_only_current_pods(cluster, ns)
     spec = get(cluster, ns, "service")["spec"]
     assert spec["type"] == "ClusterIP"
     assert "nodePort" not in spec["ports"][0]
