@@ -31,6 +31,7 @@ run_logged() {
     tail -n 20 "$logf" >&2
     return 1
   fi
+  echo "built in $((SECONDS - start)) s" >>"$logf"
   log "$name: done in $((SECONDS - start)) s"
 }
 
