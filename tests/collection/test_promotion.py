@@ -1,0 +1,79 @@
+"""Promotion across clusters: one after the other, stopping at the first that fails.
+
+Two inventory hosts stand for two clusters (the local cluster, two namespaces: a "staging" and a
+"production" one). An upgrade that fails on the first stops the play before the second is touched;
+with kubeha_parallel=true both are attempted independently. One summary table lists both.
+"""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from playlib import ROOT, App, delete_namespace, new_namespace, run_playbook
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def fleet(cluster, tmp_path_factory):
+    local = yaml.safe_load((ROOT / "inventories" / "local" / "group_vars" / "local.yml").read_text())
+    common = {k: v for k, v in local.items()
+              if k.startswith(("install_", "verify_")) and "{{" not in str(v)}
+    common.update(
+        ansible_connection="local",
+        ansible_python_interpreter=str(ROOT / ".venv" / "bin" / "python"),
+        webapp_kubeconfig=str(cluster.kubeconfig),
+        webapp_context="kubeha-local",
+        webapp_helm_binary=str(cluster.bin_dir / "helm"),
+        verify_node_addresses=[cluster.node_ip],
+    )
+    names = {"stage-a": new_namespace("kubeha-coll-stage"), "prod-b": new_namespace("kubeha-coll-prod")}
+    hosts = {h: {"webapp_namespace": ns} for h, ns in names.items()}
+    inv = tmp_path_factory.mktemp("fleet") / "hosts.yml"
+    inv.write_text(yaml.safe_dump({"all": {"vars": common, "children": {"clusters": {"hosts": hosts}}}}))
+    apps = {h: App(cluster, ns) for h, ns in names.items()}
+    yield inv, apps
+    for ns in names.values():
+        delete_namespace(cluster, ns)
+
+
+def play(inv, playbook, **extra):
+    return run_playbook(playbook, extra, inventory=inv)
+
+
+def test_deploy_runs_cluster_by_cluster(fleet):
+    inv, apps = fleet
+    run = play(inv, "deploy")
+    assert run.rc == 0, run.tail()
+    out = run.output
+    assert out.index("[stage-a]") < out.index("[prod-b]")
+    assert "PLAY [Deploy the web app]" in out and out.count("Summary | print the table") >= 1
+    for app in apps.values():
+        assert app.revision() == 1 and app.pod_images() == {"kubeha/web:v1"}
+    # One table at the end, with both clusters.
+    table = run.flat().split("Summary | print the table")[-1]
+    assert "stage-a" in table and "prod-b" in table
+
+
+def test_failed_upgrade_stops_promotion_at_the_first_cluster(fleet):
+    inv, apps = fleet
+    before = {h: a.revision() for h, a in apps.items()}
+    run = play(inv, "upgrade", upgrade_image_tag="crash")
+    assert run.rc != 0
+    assert "stage-a" in run.recap and run.recap["stage-a"]["failed"] == 1
+    assert "prod-b" not in run.recap, "the second cluster must not be touched"
+    assert apps["prod-b"].revision() == before["prod-b"]
+    assert apps["prod-b"].pod_images() == {"kubeha/web:v1"}
+    assert apps["stage-a"].history()[-1]["description"] == f"Rollback to {before['stage-a']}"
+    table = run.flat().split("Summary | print the table")[-1]
+    assert "stage-a" in table and "ROLLED BACK" in table
+    assert "prod-b" in table and "not run" in table
+
+
+def test_parallel_mode_runs_every_cluster(fleet):
+    inv, apps = fleet
+    run = play(inv, "upgrade", upgrade_image_tag="v2", kubeha_parallel=True)
+    assert run.rc == 0, run.tail()
+    for app in apps.values():
+        app.wait_settled()
+        assert app.pod_images() == {"kubeha/web:v2"}
