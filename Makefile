@@ -38,6 +38,7 @@ cluster: tools
 
 demo: cluster
 	ansible-playbook playbooks/deploy.yml
+	@./scripts/show-endpoint.sh
 
 lint: venv tools
 	./scripts/lint.sh
