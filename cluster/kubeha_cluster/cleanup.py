@@ -57,6 +57,11 @@ def _unmount_below(root: Path) -> None:
             subprocess.run(["umount", "-l", mp], capture_output=True)
 
 
+def stop_node_containers(node) -> None:
+    """Kill the containers of one node (its pods' processes and their shims)."""
+    _kill_all(cgroups.pids(node.cgroup_parent) | shim_pids([str(node.containerd_sock)]))
+
+
 def teardown(cluster: Cluster, processes) -> None:
     """Stop every process of `cluster` and remove its runtime state from the host."""
     by_name = {p.name: p for p in processes}

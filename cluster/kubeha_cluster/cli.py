@@ -5,7 +5,11 @@
   status      what runs, and whether the API and nodes are healthy
   kubeconfig  print the admin kubeconfig path
   bin-dir     print the directory with the pinned kubectl and helm (building them if needed)
-  node-ip     print the address of the first node (NodePorts answer there)
+  node-ip     print the address of the first node (NodePorts answer there); --all: every
+              node as "name address", one a line
+  node-stop   stop one node (drain it first for a planned removal): its LoadBalancer announcer,
+              kube-proxy and kubelet end cleanly, its containers and containerd stop
+  node-start  start a stopped node again; `up` also starts nodes left stopped
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from pathlib import Path
 
 from . import cgroups, cleanup, components, net, pki, preflight
 from .procs import run
-from .topology import CACHE, CLUSTER_DIR, VERSIONS, Cluster, bin_dir, default_cluster, helm_bin, kube_bin
+from .topology import CACHE, CLUSTER_DIR, VERSIONS, Cluster, Node, bin_dir, default_cluster, helm_bin, kube_bin
 
 
 def say(msg: str) -> None:
@@ -36,6 +40,17 @@ def all_processes(cluster: Cluster, write_configs: bool = False):
     for node in cluster.nodes:
         procs += components.node_processes(node, write_configs)
     return procs
+
+
+def stopped_nodes(cluster: Cluster) -> list[Node]:
+    """Nodes stopped on purpose with `node-stop` (their processes are expected to be down)."""
+    return [n for n in cluster.nodes if (n.run / "stopped").exists()]
+
+
+def expected_processes(cluster: Cluster):
+    """Every process that should run now: all of them but those of nodes stopped on purpose."""
+    off = {n.name for n in stopped_nodes(cluster)}
+    return [p for p in all_processes(cluster) if not any(p.name.startswith(f"{o}-") for o in off)]
 
 
 # --- building -------------------------------------------------------------------------------
@@ -135,6 +150,10 @@ def up(cluster: Cluster) -> None:
     procs = all_processes(cluster)
     preflight.check(cluster, forward_is_ours=any(p.name == "api-forward" and p.running() for p in procs))
     build()
+    if stopped_nodes(cluster) and healthy(cluster, expected_processes(cluster)):
+        for node in stopped_nodes(cluster):
+            say(f"starting node {node.name}, stopped with node-stop")
+            node_start(cluster, node)
     if healthy(cluster, procs) and node_ready(cluster) and dns_answers(cluster):
         archives = image_archives()
         by_name = {p.name: p for p in procs}
@@ -192,6 +211,58 @@ def import_images(node, archives: list[Path], containerd) -> None:
                 f.write(f"{tar}\n")
 
 
+EXCLUDE_LB = "node.kubernetes.io/exclude-from-external-load-balancers"
+
+
+def node_named(cluster: Cluster, name: str) -> Node:
+    for node in cluster.nodes:
+        if name in (node.name, node.name.rsplit("-", 1)[-1]):
+            return node
+    raise SystemExit(f"kubeha-cluster: no node {name!r} in cluster {cluster.name}; nodes: "
+                     + ", ".join(n.name for n in cluster.nodes))
+
+
+def node_stop(cluster: Cluster, node: Node) -> None:
+    """Stop one node the way a machine is switched off after a drain: first its LoadBalancer
+    announcements move away (the node is excluded from load balancers), then its agents end
+    cleanly (SIGTERM), then its containers and its containerd stop. The node's namespace, bridge
+    port and state stay, so `node-start` brings it back."""
+    procs = {p.name: p for p in components.node_processes(node)}
+    node.run.mkdir(parents=True, exist_ok=True)
+    (node.run / "stopped").write_text(time.strftime("%F %T\n"))
+    if _api_get(cluster, "/readyz")[0] == 200:
+        kubectl(cluster, "label", "node", node.name, f"{EXCLUDE_LB}=node-stop", "--overwrite",
+                check=False)
+    agents = [p for n, p in procs.items() if not n.endswith("-containerd")]
+    for p in reversed(agents):  # announcer first, kubelet last
+        p.stop()
+    cleanup.stop_node_containers(node)
+    procs[f"{node.name}-containerd"].stop()
+    say(f"node {node.name} stopped")
+
+
+def node_start(cluster: Cluster, node: Node) -> None:
+    procs = components.node_processes(node, write_configs=True)
+    by_name = {p.name: p for p in procs}
+    containerd = by_name[f"{node.name}-containerd"]
+    containerd.start()
+    wait_for(f"containerd on {node.name}", node.containerd_sock.exists, 30, [containerd])
+    import_images(node, image_archives(), containerd)
+    cgroups.create(node.cgroup_parent)
+    for p in procs:
+        p.start()
+    (node.run / "stopped").unlink(missing_ok=True)
+
+    def ready() -> bool:
+        p = kubectl(cluster, "get", "node", node.name, "-o", "json", check=False)
+        return p.returncode == 0 and any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in json.loads(p.stdout)["status"]["conditions"])
+    wait_for(f"node {node.name} Ready", ready, 90, procs)
+    kubectl(cluster, "label", "node", node.name, f"{EXCLUDE_LB}-", check=False)
+    say(f"node {node.name} started")
+
+
 def addons(cluster: Cluster) -> None:
     text = string.Template((CLUSTER_DIR / "addons" / "coredns.yaml").read_text()).substitute(
         DNS_IP=cluster.dns_ip, DOMAIN=cluster.dns_domain, COREDNS_IMAGE=VERSIONS["COREDNS_IMAGE"])
@@ -207,15 +278,20 @@ def down(cluster: Cluster, purge: bool) -> None:
 
 def status(cluster: Cluster) -> int:
     procs = all_processes(cluster)
+    off = [n.name for n in stopped_nodes(cluster)]
     for p in procs:
         pid = p.pid()
-        print(f"{p.name:32} {'running pid ' + str(pid) if pid else 'stopped'}")
+        state = 'running pid ' + str(pid) if pid else 'stopped'
+        if not pid and any(p.name.startswith(f"{o}-") for o in off):
+            state += " (node-stop)"
+        print(f"{p.name:32} {state}")
     code, body = _api_get(cluster, "/readyz") if (cluster.pki / "ca.crt").exists() else (0, "no pki")
     print(f"{'api /readyz':32} {'ok' if code == 200 else f'not ready ({code} {body[:80]})'}")
     if code == 200:
         print(kubectl(cluster, "get", "nodes", "-o", "wide", check=False).stdout.rstrip())
-    ok = code == 200 and all(p.running() for p in procs)
-    print(f"cluster {cluster.name}: {'up' if ok else 'down' if not any(p.running() for p in procs) else 'degraded'}")
+    ok = code == 200 and all(p.running() for p in expected_processes(cluster))
+    word = 'up' if ok else 'down' if not any(p.running() for p in procs) else 'degraded'
+    print(f"cluster {cluster.name}: {word}" + (f" (stopped with node-stop: {', '.join(off)})" if off else ""))
     return 0 if ok else 3
 
 
@@ -226,8 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("up")
     d = sub.add_parser("down")
     d.add_argument("--purge", action="store_true", help="also delete PKI and kubeconfigs")
-    for name in ("status", "kubeconfig", "bin-dir", "node-ip", "build"):
+    for name in ("status", "kubeconfig", "bin-dir", "build"):
         sub.add_parser(name)
+    ni = sub.add_parser("node-ip")
+    ni.add_argument("name", nargs="?", help="a node name (default: the first node)")
+    ni.add_argument("--all", action="store_true", help='every node as "name address"')
+    for name in ("node-stop", "node-start"):
+        sub.add_parser(name).add_argument("name", help="node name, e.g. kubeha-n2 or n2")
     args = ap.parse_args(argv)
     cluster = default_cluster()
     if args.cmd == "up":
@@ -245,7 +326,15 @@ def main(argv: list[str] | None = None) -> int:
         link_tools()
         print(bin_dir())
     elif args.cmd == "node-ip":
-        print(cluster.nodes[0].ip)
+        if args.all:
+            for node in cluster.nodes:
+                print(node.name, node.ip)
+        else:
+            print(node_named(cluster, args.name).ip if args.name else cluster.nodes[0].ip)
+    elif args.cmd == "node-stop":
+        node_stop(cluster, node_named(cluster, args.name))
+    elif args.cmd == "node-start":
+        node_start(cluster, node_named(cluster, args.name))
     elif args.cmd == "build":
         build()
     return 0

@@ -126,7 +126,9 @@ def _cni_config(node: Node) -> None:
     conf = {
         "cniVersion": "1.0.0", "name": "kubeha",
         "plugins": [
-            {"type": "bridge", "bridge": "cni0", "isGateway": True, "ipMasq": True,
+            # No masquerading: every node routes every pod range (net.py), so a pod keeps its
+            # own address towards pods on other nodes, which NetworkPolicy relies on.
+            {"type": "bridge", "bridge": "cni0", "isGateway": True, "ipMasq": False,
              "hairpinMode": True,
              "ipam": {"type": "host-local", "ranges": [[{"subnet": node.pod_cidr}]],
                       "routes": [{"dst": "0.0.0.0/0"}],
@@ -159,6 +161,9 @@ def _kubelet_config(node: Node) -> Path:
         "imageGCHighThresholdPercent": 100, "imageGCLowThresholdPercent": 99,
         "evictionHard": {"memory.available": "100Mi", "nodefs.available": "1%",
                          "imagefs.available": "1%", "nodefs.inodesFree": "1%"},
+        # Each node keeps its pods' logs apart: kubelet removes the log directories of pods it
+        # does not know, so a shared /var/log/pods loses the other nodes' (and clusters') logs.
+        "podLogsDir": str(node.run / "pod-logs"),
         "registerNode": True, "serializeImagePulls": False,
         "syncFrequency": "10s", "nodeStatusUpdateFrequency": "5s",
         "shutdownGracePeriod": "0s", "localStorageCapacityIsolation": True,

@@ -1,0 +1,58 @@
+"""Fixtures of the topology tests: a cluster of at least two worker nodes (the local cluster's
+default), a namespace per module, and the demo app spread over the nodes."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from topolib import client_pod, eventually, new_namespace, nodes, web_manifest
+
+
+@pytest.fixture(scope="session")
+def workers(cluster):
+    found = nodes()
+    if len(found) < 2:
+        pytest.skip("the topology tests need two worker nodes (KUBEHA_WORKERS=2)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def namespace(cluster, workers):
+    name = new_namespace(cluster)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false")
+
+
+@pytest.fixture(scope="module")
+def web(cluster, namespace):
+    """kubeha/web:v1, four replicas spread over the nodes, behind a NodePort Service; its port."""
+    cluster.kubectl("-n", namespace, "apply", "-f", "-", input=web_manifest())
+    cluster.kubectl("-n", namespace, "rollout", "status", "deploy/web", "--timeout=120s")
+    svc = json.loads(cluster.kubectl("-n", namespace, "get", "svc", "web", "-o", "json").stdout)
+    return svc["spec"]["ports"][0]["nodePort"]
+
+
+@pytest.fixture(scope="module")
+def clients(cluster, namespace, workers):
+    """One client pod pinned to each node: {node name: pod name}."""
+    out = {}
+    for i, node in enumerate(workers):
+        name = f"client-{i + 1}"
+        cluster.kubectl("-n", namespace, "apply", "-f", "-", input=client_pod(name, node.name))
+        out[node.name] = name
+    for name in out.values():
+        cluster.kubectl("-n", namespace, "wait", f"pod/{name}", "--for=condition=Ready",
+                        "--timeout=120s")
+    return out
+
+
+def exec_in(cluster, namespace: str, pod: str, *cmd: str, check: bool = True):
+    return cluster.kubectl("-n", namespace, "exec", pod, "--", *cmd, check=check, timeout=60)
+
+
+@pytest.fixture
+def kexec(cluster, namespace):
+    return lambda pod, *cmd, check=True: exec_in(cluster, namespace, pod, *cmd, check=check)
+
+
+__all__ = ["eventually"]
