@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the cluster's Go binaries from the Go module proxy into the cache, keyed by version:
-#   build.sh kube|helm|coredns|all
+#   build.sh kube|helm|coredns|metallb|traefik|kube-router|hey|all
 # A binary already in the cache is not rebuilt. Logs go to $KUBEHA_CACHE/logs/build-*.log.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -97,10 +97,30 @@ build_coredns() {
     -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=$v" "github.com/coredns/coredns@$v"
 }
 
+
+# go_install NAME VERSION MODULE PKG... : `go install` each package of MODULE@VERSION into
+# $KUBEHA_CACHE/bin/NAME-VERSION (LDFLAGS from the environment), skipped when all are there.
+go_install() {
+  local name=$1 v=$2 mod=$3; shift 3
+  local out="$KUBEHA_CACHE/bin/$name-$v" pkg missing=()
+  for pkg in "$@"; do [ -x "$out/$(basename "$pkg")" ] || missing+=("$pkg@$v"); done
+  [ ${#missing[@]} -eq 0 ] && { log "$name $v: cached"; return; }
+  mkdir -p "$out"
+  run_logged "$name-$v" env GOBIN="$out" go install -v -trimpath -ldflags "-s -w ${LDFLAGS:-}" "${missing[@]}"
+}
+
+# MetalLB: LoadBalancer addresses (controller allocates from a pool, speaker answers ARP in L2 mode).
+build_metallb() {
+  # (its version string is set in the module source itself)
+  go_install metallb "$METALLB_VERSION" go.universe.tf/metallb \
+    go.universe.tf/metallb/controller go.universe.tf/metallb/speaker
+}
+
 case "${1:-all}" in
   kube) build_kube ;;
   helm) build_helm ;;
   coredns) build_coredns ;;
-  all) build_helm; build_coredns; build_kube ;;
-  *) echo "usage: build.sh kube|helm|coredns|all" >&2; exit 2 ;;
+  metallb) build_metallb ;;
+  all) build_helm; build_coredns; build_kube; build_metallb ;;
+  *) echo "usage: build.sh kube|helm|coredns|metallb|all" >&2; exit 2 ;;
 esac
