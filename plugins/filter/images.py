@@ -4,7 +4,8 @@
 """Image reference filters.
 
 image_normalize(ref)            kubeha/web:v1 -> docker.io/kubeha/web:v1 (how nodes list images)
-image_on_nodes(nodes, ref)      True when a node (k8s_info Node resources) holds the image
+image_on_nodes(nodes, ref)      True when a node holds the image (nodes: k8s_info Node resources,
+                                or the image names release_info returns)
 images_like(nodes, ref)         images on the nodes from the same repository
 """
 
@@ -35,14 +36,20 @@ def image_normalize(ref):
     return name + sep + rest
 
 
-def image_on_nodes(nodes, ref):
-    want = image_normalize(ref)
+def _names(nodes):
+    """Image names from k8s_info Node resources, or a plain list of names."""
     for node in nodes or []:
+        if isinstance(node, str):
+            yield node
+            continue
         for image in (node.get("status") or {}).get("images") or []:
             for name in image.get("names") or []:
-                if image_normalize(name) == want:
-                    return True
-    return False
+                yield name
+
+
+def image_on_nodes(nodes, ref):
+    want = image_normalize(ref)
+    return any(image_normalize(name) == want for name in _names(nodes))
 
 
 def images_like(nodes, ref):
@@ -50,11 +57,9 @@ def images_like(nodes, ref):
     repo = image_normalize(ref).split("@", 1)[0]
     repo = repo[: repo.rfind(":")] if repo.rfind(":") > repo.rfind("/") else repo
     found = set()
-    for node in nodes or []:
-        for image in (node.get("status") or {}).get("images") or []:
-            for name in image.get("names") or []:
-                if image_normalize(name).startswith(repo + ":") or image_normalize(name).startswith(repo + "@"):
-                    found.add(name)
+    for name in _names(nodes):
+        if image_normalize(name).startswith(repo + ":") or image_normalize(name).startswith(repo + "@"):
+            found.add(name)
     return sorted(n for n in found if not n.startswith("localhost/"))
 
 

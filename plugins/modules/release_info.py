@@ -47,6 +47,12 @@ options:
       - Path of a local chart directory. Its name and version are returned, with whether its
         templates, schema, values and version equal those of the chart the current revision runs.
     type: path
+  nodes:
+    description:
+      - Return the nodes' InternalIP addresses and the images they hold (C(readable) is false,
+        without failing, when the identity may not list nodes).
+    type: bool
+    default: false
   check_helm:
     description: Run C(binary_path version) and fail with a clear message when helm cannot run.
     type: bool
@@ -118,6 +124,10 @@ live:
 chart:
   description: The local chart (name, version, matches_deployed, changed_files).
   returned: when chart_ref is set
+  type: dict
+nodes:
+  description: readable, addresses (InternalIP of every node), images (names of the images on the nodes).
+  returned: when nodes
   type: dict
 helm:
   description: helm binary path and version.
@@ -310,7 +320,24 @@ def local_chart(path, rel):
     return out
 
 
+def nodes_view(client):
+    try:
+        data = get_json(client, "/api/v1/nodes") or {}
+    except Exception as exc:  # a namespaced identity may not list nodes: not an error
+        return dict(readable=False, addresses=[], images=[], error=describe_error(exc, client))
+    addresses, images = [], set()
+    for node in data.get("items", []):
+        for addr in (node.get("status") or {}).get("addresses") or []:
+            if addr.get("type") == "InternalIP":
+                addresses.append(addr.get("address"))
+        for image in (node.get("status") or {}).get("images") or []:
+            images.update(image.get("names") or [])
+    return dict(readable=True, addresses=addresses, images=sorted(images))
+
+
 def helm_check(module, binary):
+    if binary and "/" not in binary:
+        binary = module.get_bin_path(binary)
     path = binary or module.get_bin_path("helm")
     if not path:
         module.fail_json(msg="helm was not found on the PATH; set binary_path", helm_error=True)
@@ -332,6 +359,7 @@ def main():
         resources=dict(type="bool", default=False),
         chart_ref=dict(type="path"),
         check_helm=dict(type="bool", default=False),
+        nodes=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if not HAS_YAML:
@@ -364,6 +392,8 @@ def main():
                 result["history"] = hist
             if p["resources"]:
                 result["live"] = live_objects(client, p["release_namespace"], rel)
+        if p["nodes"]:
+            result["nodes"] = nodes_view(client)
         if p["chart_ref"]:
             if not os.path.isfile(os.path.join(p["chart_ref"], "Chart.yaml")):
                 module.fail_json(msg="%s is not a chart directory (no Chart.yaml)" % p["chart_ref"],

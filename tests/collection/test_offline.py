@@ -93,8 +93,8 @@ def test_bad_arguments_are_refused_before_any_cluster_access(offline_inventory, 
     assert run.rc != 0, run.tail()
     for text in texts:
         assert text in flat, f"{text!r} not in:\n{run.tail(40)}"
-    # Refused in validation: no module ever tried to talk to a cluster.
-    assert "release_info" not in flat.split("Summary |")[0] or "missing-kubeconfig does not exist" in flat
+    # Refused before the preflight read: nothing tried to talk to a cluster.
+    assert "Preflight | read the release" not in flat
 
 
 # -- plugin logic (pure functions) -----------------------------------------------------------
@@ -109,6 +109,8 @@ def test_image_normalize_matches_how_nodes_list_images():
     assert images.image_on_nodes(nodes, "kubeha/web:v1")
     assert not images.image_on_nodes(nodes, "kubeha/web:v9")
     assert images.images_like(nodes, "kubeha/web:v9") == ["docker.io/kubeha/web:v1"]
+    names = ["docker.io/kubeha/web:v2", "registry.k8s.io/pause:3.10"]  # as release_info returns them
+    assert images.image_on_nodes(names, "kubeha/web:v2") and not images.image_on_nodes(names, "web:v2")
 
 
 def live(svc_type="NodePort", node_port=30080, ingresses=()):
@@ -129,6 +131,8 @@ def test_verify_plan_picks_checks_from_the_service_type():
                                                  "nodeport_localhost": True})
     assert [e["url"] for e in plan["controller"]] == ["http://10.9.0.1:30080/", "http://127.0.0.1:30080/"]
     # Nodes not readable: the nodes running the app's pods, said so.
+    plan = verify.verify_plan(live("NodePort"), {**base, "nodes": ["10.5.0.1", "10.5.0.2"]})
+    assert [e["url"] for e in plan["controller"]] == ["http://10.5.0.1:30080/", "http://10.5.0.2:30080/"]
     plan = verify.verify_plan(live("NodePort"), {**base, "nodes": None})
     assert [e["url"] for e in plan["controller"]] == ["http://10.1.0.1:30080/", "http://10.1.0.2:30080/"]
     assert plan["notes"]

@@ -30,7 +30,8 @@ def fleet(cluster, tmp_path_factory):
     names = {"stage-a": new_namespace("kubeha-coll-stage"), "prod-b": new_namespace("kubeha-coll-prod")}
     hosts = {h: {"webapp_namespace": ns} for h, ns in names.items()}
     inv = tmp_path_factory.mktemp("fleet") / "hosts.yml"
-    inv.write_text(yaml.safe_dump({"all": {"vars": common, "children": {"clusters": {"hosts": hosts}}}}))
+    inv.write_text(yaml.safe_dump({"all": {"vars": common, "children": {"clusters": {"hosts": hosts}}}},
+                                  sort_keys=False))
     apps = {h: App(cluster, ns) for h, ns in names.items()}
     yield inv, apps
     for ns in names.values():
