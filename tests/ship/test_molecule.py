@@ -1,0 +1,28 @@
+"""Every molecule scenario passes on the real local cluster (its verifiers check the cluster and
+the HTTP answers). Scenarios share the local cluster's `webapp` release, so they run in order."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.yml"))
+
+pytestmark = pytest.mark.cluster
+
+
+def test_there_are_the_three_scenarios_of_the_shipping_issue():
+    assert {"default", "upgrade-rollback", "scale"} <= set(SCENARIOS)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_molecule_scenario_passes(cluster, scenario):
+    env = dict(os.environ, NO_COLOR="1", PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    p = subprocess.run(["molecule", "test", "-s", scenario], cwd=ROOT, env=env, text=True,
+                       capture_output=True, timeout=1500)
+    tail = "\n".join((p.stdout + p.stderr).splitlines()[-60:])
+    assert p.returncode == 0, f"molecule test -s {scenario} failed:\n{tail}"
