@@ -35,6 +35,6 @@ def test_a_deleted_pod_is_replaced_while_the_service_keeps_answering(kube):
     victim = ready_pods(kube)[0]
     kube.kubectl(f"delete pod {victim} --wait=false")
     # The Service answers throughout: the deleted pod leaves the endpoints before it stops.
-    for _ in range(20):
+    for attempt in range(20):
         assert "version=v1" in kube.nodeport_body()
     eventually(lambda: victim not in ready_pods(kube) and len(ready_pods(kube)) == 2)

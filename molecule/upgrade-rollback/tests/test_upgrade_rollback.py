@@ -32,5 +32,5 @@ def test_every_live_pod_runs_v1_and_none_the_broken_image(kube):
 
 
 def test_v1_serves_on_the_nodeport_and_the_clusterip(kube):
-    eventually(lambda: all("version=v1" in kube.nodeport_body() for _ in range(5)))
+    eventually(lambda: all("version=v1" in kube.nodeport_body() for attempt in range(5)))
     assert "version=v1" in kube.clusterip_body_from_a_pod()
