@@ -55,57 +55,72 @@ func main() {
 	os.Exit(do(name, r))
 }
 
+// argList walks command-line arguments; value() takes the argument after a flag.
+type argList struct {
+	args []string
+	i    int
+}
+
+func (l *argList) next() (string, bool) {
+	if l.i >= len(l.args) {
+		return "", false
+	}
+	l.i++
+	return l.args[l.i-1], true
+}
+
+func (l *argList) value(flag string) (string, error) {
+	v, ok := l.next()
+	if !ok {
+		return "", fmt.Errorf("%s needs a value", flag)
+	}
+	return v, nil
+}
+
+func seconds(flag, v string) (time.Duration, error) {
+	s, err := strconv.ParseFloat(v, 64)
+	if err != nil || s < 0 {
+		return 0, fmt.Errorf("bad %s %q", flag, v)
+	}
+	return time.Duration(s * float64(time.Second)), nil
+}
+
 func parseWget(args []string) (request, error) {
 	r := request{out: "index.html", timeout: 900 * time.Second, failOnHTTP: true}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		next := func() (string, error) {
-			if i+1 >= len(args) {
-				return "", fmt.Errorf("%s needs a value", a)
-			}
-			i++
-			return args[i], nil
-		}
+	l := &argList{args: args}
+	for a, ok := l.next(); ok; a, ok = l.next() {
+		var err error
 		switch {
 		case a == "-q" || a == "--quiet":
 			r.quiet = true
-		case strings.HasPrefix(a, "--timeout="), strings.HasPrefix(a, "-T") && len(a) > 2:
-			v := strings.TrimPrefix(strings.TrimPrefix(a, "--timeout="), "-T")
-			s, err := strconv.Atoi(v)
-			if err != nil {
-				return r, fmt.Errorf("bad timeout %q", v)
-			}
-			r.timeout = time.Duration(s) * time.Second
-		case strings.HasPrefix(a, "--output-document="):
-			r.out = strings.TrimPrefix(a, "--output-document=")
+		case a == "-qO-":
+			r.quiet, r.out = true, "-"
 		case a == "-S":
 			r.showStatus = true
 		case a == "--spider":
 			r.head, r.out = true, ""
 		case a == "-O":
-			v, err := next()
-			if err != nil {
-				return r, err
-			}
-			r.out = v
-		case strings.HasPrefix(a, "-O") && len(a) > 2:
+			r.out, err = l.value(a)
+		case strings.HasPrefix(a, "-O"):
 			r.out = a[2:]
+		case strings.HasPrefix(a, "--output-document="):
+			r.out = strings.TrimPrefix(a, "--output-document=")
 		case a == "-T":
-			v, err := next()
-			if err != nil {
-				return r, err
+			var v string
+			if v, err = l.value(a); err == nil {
+				r.timeout, err = seconds(a, v)
 			}
-			s, err := strconv.Atoi(v)
-			if err != nil {
-				return r, fmt.Errorf("bad -T %q", v)
-			}
-			r.timeout = time.Duration(s) * time.Second
-		case a == "-qO-":
-			r.quiet, r.out = true, "-"
+		case strings.HasPrefix(a, "-T"):
+			r.timeout, err = seconds("-T", a[2:])
+		case strings.HasPrefix(a, "--timeout="):
+			r.timeout, err = seconds("--timeout", strings.TrimPrefix(a, "--timeout="))
 		case strings.HasPrefix(a, "-"):
-			return r, fmt.Errorf("unsupported option %s", a)
+			err = fmt.Errorf("unsupported option %s", a)
 		default:
 			r.url = a
+		}
+		if err != nil {
+			return r, err
 		}
 	}
 	if r.url == "" {
@@ -115,63 +130,39 @@ func parseWget(args []string) (request, error) {
 }
 
 func parseCurl(args []string) (request, error) {
-	r := request{out: "-", timeout: 0, quiet: false}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		next := func() (string, error) {
-			if i+1 >= len(args) {
-				return "", fmt.Errorf("%s needs a value", a)
+	r := request{out: "-"}
+	l := &argList{args: args}
+	for a, ok := l.next(); ok; a, ok = l.next() {
+		var (
+			v   string
+			err error
+		)
+		switch {
+		case a == "-o":
+			r.out, err = l.value(a)
+		case a == "-m" || a == "--max-time":
+			if v, err = l.value(a); err == nil {
+				r.timeout, err = seconds(a, v)
 			}
-			i++
-			return args[i], nil
-		}
-		if strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && len(a) > 2 &&
-			!strings.ContainsAny(a[1:], "omwH") {
-			// combined short flags such as -fsS
-			for _, c := range a[1:] {
-				if err := curlFlag(&r, "-"+string(c)); err != nil {
-					return r, err
+		case a == "-w" || a == "--write-out":
+			r.writeOut, err = l.value(a)
+		case a == "-H" || a == "--header":
+			if v, err = l.value(a); err == nil {
+				r.headers = append(r.headers, v)
+			}
+		case strings.HasPrefix(a, "--"):
+			err = curlFlag(&r, a)
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			for _, c := range a[1:] { // single or combined short flags such as -fsS
+				if err = curlFlag(&r, "-"+string(c)); err != nil {
+					break
 				}
 			}
-			continue
-		}
-		switch a {
-		case "-o":
-			v, err := next()
-			if err != nil {
-				return r, err
-			}
-			r.out = v
-		case "-m", "--max-time":
-			v, err := next()
-			if err != nil {
-				return r, err
-			}
-			s, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				return r, fmt.Errorf("bad %s %q", a, v)
-			}
-			r.timeout = time.Duration(s * float64(time.Second))
-		case "-w", "--write-out":
-			v, err := next()
-			if err != nil {
-				return r, err
-			}
-			r.writeOut = v
-		case "-H", "--header":
-			v, err := next()
-			if err != nil {
-				return r, err
-			}
-			r.headers = append(r.headers, v)
 		default:
-			if strings.HasPrefix(a, "-") {
-				if err := curlFlag(&r, a); err != nil {
-					return r, err
-				}
-				continue
-			}
 			r.url = a
+		}
+		if err != nil {
+			return r, err
 		}
 	}
 	if r.url == "" {

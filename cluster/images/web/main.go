@@ -2,9 +2,10 @@
 // prove deploys, upgrades and rollbacks. GET / answers with its version, /healthz and /readyz
 // report health. Its version and behaviour are fixed at build time (-ldflags -X), so every image
 // tag is one behaviour and needs no arguments:
-//   mode=ok      serves normally
-//   mode=broken  serves / but /readyz answers 503 forever (a rollout that never becomes ready)
-//   mode=crash   exits with status 1 right after start (CrashLoopBackOff)
+//
+//	mode=ok      serves normally
+//	mode=broken  serves / but /readyz answers 503 forever (a rollout that never becomes ready)
+//	mode=crash   exits with status 1 right after start (CrashLoopBackOff)
 package main
 
 import (
