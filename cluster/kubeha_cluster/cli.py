@@ -7,6 +7,8 @@
   bin-dir     print the directory with the pinned kubectl and helm (building them if needed)
   node-ip     print the address of the first node (NodePorts answer there); --all: every
               node as "name address", one a line
+  lb-pool     print the LoadBalancer address pool ("first-last", inside the node range)
+  ingress-ip  print the Ingress controller's LoadBalancer address
   node-stop   stop one node (drain it first for a planned removal): its LoadBalancer announcer,
               kube-proxy and kubelet end cleanly, its containers and containerd stop
   node-start  start a stopped node again; `up` also starts nodes left stopped
@@ -14,8 +16,10 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import secrets
 import shutil
 import ssl
 import string
@@ -28,7 +32,8 @@ from pathlib import Path
 
 from . import cgroups, cleanup, components, net, pki, preflight
 from .procs import run
-from .topology import CACHE, CLUSTER_DIR, VERSIONS, Cluster, Node, bin_dir, default_cluster, helm_bin, kube_bin
+from .topology import (CACHE, CLUSTER_DIR, VERSIONS, Cluster, Node, bin_dir, default_cluster,
+                       helm_bin, kube_bin, metallb_bin)
 
 
 def say(msg: str) -> None:
@@ -154,11 +159,20 @@ def up(cluster: Cluster) -> None:
         for node in stopped_nodes(cluster):
             say(f"starting node {node.name}, stopped with node-stop")
             node_start(cluster, node)
-    if healthy(cluster, procs) and node_ready(cluster) and dns_answers(cluster):
+    core = [p for p in procs if p.name not in ADDON_PROCESSES]
+    if healthy(cluster, core) and node_ready(cluster) and dns_answers(cluster):
         archives = image_archives()
         by_name = {p.name: p for p in procs}
         for node in cluster.nodes:  # images rebuilt since the cluster started
             import_images(node, archives, by_name[f"{node.name}-containerd"])
+        # Add-ons added or changed since the cluster started (a newer checkout) are brought in
+        # without restarting what runs.
+        pki.ensure(cluster)
+        addons(cluster, only_if_changed=True)
+        for p in procs:
+            if p.name in ADDON_PROCESSES and not p.running():
+                say(f"starting add-on {p.name}")
+                p.start()
         say(f"already up ({cluster.name}); kubeconfig: {cluster.admin_kubeconfig}")
         return
     if any(p.running() for p in procs) or cluster.run_dir.exists() or \
@@ -190,6 +204,7 @@ def up(cluster: Cluster) -> None:
         by_name[f"{node.name}-kubelet"].start()
         by_name[f"{node.name}-kube-proxy"].start()
     addons(cluster)
+    by_name["metallb-controller"].start()
     wait_for("every node Ready", lambda: node_ready(cluster), 90, procs)
     wait_for("cluster DNS answering", lambda: dns_answers(cluster), 90, procs)
     t1 = time.monotonic()
@@ -224,8 +239,9 @@ def node_named(cluster: Cluster, name: str) -> Node:
 
 def node_stop(cluster: Cluster, node: Node) -> None:
     """Stop one node the way a machine is switched off after a drain: first its LoadBalancer
-    announcements move away (the node is excluded from load balancers), then its agents end
-    cleanly (SIGTERM), then its containers and its containerd stop. The node's namespace, bridge
+    announcements move away (the node is excluded from load balancers and the other speakers
+    take its addresses over), then its agents end cleanly (SIGTERM), then its containers (the
+    speaker among them) and its containerd stop. The node's namespace, bridge
     port and state stay, so `node-start` brings it back."""
     procs = {p.name: p for p in components.node_processes(node)}
     node.run.mkdir(parents=True, exist_ok=True)
@@ -233,6 +249,14 @@ def node_stop(cluster: Cluster, node: Node) -> None:
     if _api_get(cluster, "/readyz")[0] == 200:
         kubectl(cluster, "label", "node", node.name, f"{EXCLUDE_LB}=node-stop", "--overwrite",
                 check=False)
+
+        def announced_here() -> bool:
+            p = kubectl(cluster, "get", "servicel2statuses", "-A", "-o", "json", check=False)
+            return p.returncode == 0 and any(
+                s.get("status", {}).get("node") == node.name for s in json.loads(p.stdout)["items"])
+        deadline = time.monotonic() + 15
+        while announced_here() and time.monotonic() < deadline:
+            time.sleep(0.2)
     agents = [p for n, p in procs.items() if not n.endswith("-containerd")]
     for p in reversed(agents):  # announcer first, kubelet last
         p.stop()
@@ -263,10 +287,40 @@ def node_start(cluster: Cluster, node: Node) -> None:
     say(f"node {node.name} started")
 
 
-def addons(cluster: Cluster) -> None:
+def _apply(cluster: Cluster, text: str) -> None:
+    kubectl(cluster, "apply", "--server-side", "--force-conflicts", "--field-manager=kubeha-cluster",
+            "-f", "-", input=text)
+
+
+# Processes of add-ons (not of Kubernetes itself): a running cluster without them gets them
+# started by `up` instead of being restarted.
+ADDON_PROCESSES = {"metallb-controller"}
+
+
+def addons(cluster: Cluster, only_if_changed: bool = False) -> None:
     text = string.Template((CLUSTER_DIR / "addons" / "coredns.yaml").read_text()).substitute(
         DNS_IP=cluster.dns_ip, DOMAIN=cluster.dns_domain, COREDNS_IMAGE=VERSIONS["COREDNS_IMAGE"])
-    kubectl(cluster, "apply", "--server-side", "--field-manager=kubeha-cluster", "-f", "-", input=text)
+    stamp = cluster.run_dir / "addons.sha256"
+    digest = hashlib.sha256(b"".join(
+        f.read_bytes() for f in sorted((CLUSTER_DIR / "addons").glob("*.yaml"))) +
+        repr(sorted(VERSIONS.items())).encode()).hexdigest()
+    if only_if_changed and stamp.exists() and stamp.read_text() == digest:
+        return
+    _apply(cluster, text)
+    # MetalLB: its CRDs (from the module version built), then RBAC, address pool, L2 announcement.
+    _apply(cluster, (metallb_bin() / "crds.yaml").read_text())
+    kubectl(cluster, "wait", "--for=condition=Established", "--timeout=60s",
+            "crd/ipaddresspools.metallb.io", "crd/l2advertisements.metallb.io")
+    first, last = cluster.lb_pool
+    _apply(cluster, string.Template((CLUSTER_DIR / "addons" / "metallb.yaml").read_text()).substitute(
+        POOL_FIRST=first, POOL_LAST=last, NODE_IFACE=cluster.node_iface,
+        SPEAKER_IMAGE=VERSIONS["METALLB_SPEAKER_IMAGE"]))
+    # The speakers' memberlist key (the speakers find each other and notice a dead node in
+    # seconds), made once per cluster.
+    if kubectl(cluster, "-n", "metallb-system", "get", "secret", "memberlist", check=False).returncode:
+        kubectl(cluster, "-n", "metallb-system", "create", "secret", "generic", "memberlist",
+                f"--from-literal=secretkey={secrets.token_urlsafe(96)}", check=False)
+    stamp.write_text(digest)
 
 
 def down(cluster: Cluster, purge: bool) -> None:
@@ -302,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("up")
     d = sub.add_parser("down")
     d.add_argument("--purge", action="store_true", help="also delete PKI and kubeconfigs")
-    for name in ("status", "kubeconfig", "bin-dir", "build"):
+    for name in ("status", "kubeconfig", "bin-dir", "build", "lb-pool", "ingress-ip"):
         sub.add_parser(name)
     ni = sub.add_parser("node-ip")
     ni.add_argument("name", nargs="?", help="a node name (default: the first node)")
@@ -331,6 +385,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(node.name, node.ip)
         else:
             print(node_named(cluster, args.name).ip if args.name else cluster.nodes[0].ip)
+    elif args.cmd == "lb-pool":
+        print("-".join(cluster.lb_pool))
+    elif args.cmd == "ingress-ip":
+        print(cluster.ingress_ip)
     elif args.cmd == "node-stop":
         node_stop(cluster, node_named(cluster, args.name))
     elif args.cmd == "node-start":

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from .procs import Proc
-from .topology import VERSIONS, Cluster, Node, kube_bin
+from .topology import VERSIONS, Cluster, Node, kube_bin, metallb_bin
 
 
 def _write(path: Path, text: str) -> Path:
@@ -78,7 +78,13 @@ def control_plane(cluster: Cluster) -> list[Proc]:
         f"TCP-LISTEN:{cluster.host_api_port},bind=127.0.0.1,reuseaddr,fork",
         f"TCP:{cluster.cp_ip}:{cluster.api_port}",
     ], run, logs)
-    return [etcd, apiserver, controller_manager, scheduler, forward]
+    # MetalLB's controller: allocates LoadBalancer addresses from the pool (no webhook: the
+    # pool is written by `up` itself).
+    metallb = Proc("metallb-controller", [
+        str(metallb_bin() / "controller"), "--namespace=metallb-system",
+        "--webhook-mode=disabled", "--disable-cert-rotation", "--port=7472",
+    ], run, logs, netns=ns, env={"KUBECONFIG": str(pki / "metallb-controller.kubeconfig")})
+    return [etcd, apiserver, controller_manager, scheduler, forward, metallb]
 
 
 def _containerd_config(node: Node) -> Path:

@@ -128,6 +128,8 @@ def ensure(cluster: Cluster) -> None:
     _issue(pki, "controller-manager", "system:kube-controller-manager")
     _issue(pki, "scheduler", "system:kube-scheduler")
     _issue(pki, "kube-proxy", "system:kube-proxy", ["system:node-proxier"])
+    # Add-ons running as host processes, each with an identity of its own (RBAC in addons/).
+    _issue(pki, "metallb-controller", "kubeha:metallb-controller")
     local = f"https://127.0.0.1:{cluster.api_port}"
     remote = f"https://{cluster.cp_ip}:{cluster.api_port}"
     kubeconfig(cluster.admin_kubeconfig, cluster, "kubeha-admin", "admin",
@@ -136,6 +138,8 @@ def ensure(cluster: Cluster) -> None:
                "controller-manager", local)
     kubeconfig(pki / "scheduler.kubeconfig", cluster, "scheduler", "scheduler", local)
     kubeconfig(pki / "kube-proxy.kubeconfig", cluster, "kube-proxy", "kube-proxy", remote)
+    kubeconfig(pki / "metallb-controller.kubeconfig", cluster, "metallb-controller",
+               "metallb-controller", local)
     for node in cluster.nodes:
         user = f"system:node:{node.name}"
         _issue(pki, f"kubelet-{node.name}", user, ["system:nodes"])

@@ -98,6 +98,22 @@ class Cluster:
     def dns_ip(self) -> str:
         return str(self.service_net.network_address + 10)
 
+    # --- LoadBalancer addresses: the upper part of the node range, on the cluster's bridge, so
+    # the host reaches them through it and nothing routes them anywhere else ---
+    @property
+    def lb_pool(self) -> tuple[str, str]:
+        base = self.node_net.network_address
+        return str(base + 200), str(base + 249)
+
+    @property
+    def ingress_ip(self) -> str:
+        """The Ingress controller's LoadBalancer address: the pool's first one, kept for it."""
+        return self.lb_pool[0]
+
+    @property
+    def node_iface(self) -> str:          # a node's interface on the cluster bridge
+        return "eth0"
+
     api_port: int = 6443      # inside the control-plane namespace
 
     @property
@@ -166,6 +182,14 @@ def bin_dir() -> Path:
 
 def kube_bin() -> Path:
     return CACHE / "bin" / f"kubernetes-{VERSIONS['KUBERNETES_VERSION']}"
+
+
+def metallb_bin() -> Path:
+    return CACHE / "bin" / f"metallb-{VERSIONS['METALLB_VERSION']}"
+
+
+def traefik_bin() -> Path:
+    return CACHE / "bin" / f"traefik-{VERSIONS['TRAEFIK_VERSION']}" / "traefik"
 
 
 def helm_bin() -> Path:

@@ -13,6 +13,14 @@ mkdir -p "$KUBEHA_CACHE/logs" "$KUBEHA_CACHE/bin"
 
 log() { printf '[build] %s\n' "$*" >&2; }
 
+# One build at a time: a second `build.sh` (another `up`, a test session) waits for the first
+# and then finds its binaries cached, instead of compiling the same packages twice at once.
+exec 9>"$KUBEHA_CACHE/.build.lock"
+if ! flock -n 9; then
+  log "another build is running; waiting for it"
+  flock 9
+fi
+
 # Run a long step with its output in a log file, printing a progress line every 30 s.
 run_logged() {
   local name=$1; shift
@@ -114,6 +122,46 @@ build_metallb() {
   # (its version string is set in the module source itself)
   go_install metallb "$METALLB_VERSION" go.universe.tf/metallb \
     go.universe.tf/metallb/controller go.universe.tf/metallb/speaker
+  # Its CRDs, from the same module version, beside the binaries.
+  local out="$KUBEHA_CACHE/bin/metallb-$METALLB_VERSION"
+  if [ ! -s "$out/crds.yaml" ]; then
+    go mod download -json "go.universe.tf/metallb@$METALLB_VERSION" >/dev/null
+    local f
+    for f in "$GOMODCACHE/go.universe.tf/metallb@$METALLB_VERSION"/config/crd/bases/*.yaml; do
+      echo "---"; cat "$f"
+    done >"$out/crds.yaml.tmp"
+    mv "$out/crds.yaml.tmp" "$out/crds.yaml"
+  fi
+}
+
+# go_wrapped NAME VERSION MODULE PKG : build PKG of MODULE@VERSION whose go.mod carries replace
+# or exclude directives (which `go install m@v` refuses) through a small wrapper module that
+# requires it and repeats those directives, into $KUBEHA_CACHE/bin/NAME-VERSION/.
+go_wrapped() {
+  local name=$1 v=$2 mod=$3 pkg=$4
+  local out="$KUBEHA_CACHE/bin/$name-$v" src="$KUBEHA_CACHE/src/$name-$v"
+  [ -x "$out/$(basename "$pkg")" ] && { log "$name $v: cached"; return; }
+  mkdir -p "$src" "$out"
+  go mod download -json "$mod@$v" >/dev/null
+  local up="$GOMODCACHE/$(echo "$mod" | sed 's/[A-Z]/!\L&/g')@$v/go.mod"
+  {
+    echo "module kubeha.local/$name"
+    grep -E '^(go|godebug) ' "$up"
+    echo "require $mod $v"
+    # replace and exclude directives, single-line and in blocks
+    awk '/^(replace|exclude) *\(/{b=1} b{print} b&&/^\)/{b=0} !b&&/^(replace|exclude) [^(]/{print}' "$up"
+  } >"$src/go.mod"
+  (cd "$src" && run_logged "$name-$v" sh -c "go get '$pkg@$v' && go build -v -trimpath -ldflags '-s -w ${LDFLAGS:-}' -o '$out/$(basename "$pkg").new' '$pkg'")
+  mv "$out/$(basename "$pkg").new" "$out/$(basename "$pkg")"
+}
+
+# Traefik v3: the Ingress controller (kubernetesIngress provider), one static binary.
+build_traefik() {
+  local date
+  date=$(module_time github.com/traefik/traefik/v3 "$TRAEFIK_VERSION")
+  LDFLAGS="-X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION -X github.com/traefik/traefik/v3/pkg/version.BuildDate=$date" \
+    go_wrapped traefik "$TRAEFIK_VERSION" github.com/traefik/traefik/v3 \
+    github.com/traefik/traefik/v3/cmd/traefik
 }
 
 case "${1:-all}" in
@@ -121,6 +169,7 @@ case "${1:-all}" in
   helm) build_helm ;;
   coredns) build_coredns ;;
   metallb) build_metallb ;;
-  all) build_helm; build_coredns; build_kube; build_metallb ;;
-  *) echo "usage: build.sh kube|helm|coredns|metallb|all" >&2; exit 2 ;;
+  traefik) build_traefik ;;
+  all) build_helm; build_coredns; build_kube; build_metallb; build_traefik ;;
+  *) echo "usage: build.sh kube|helm|coredns|metallb|traefik|all" >&2; exit 2 ;;
 esac

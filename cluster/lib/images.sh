@@ -92,6 +92,12 @@ build_all() {
   [ -x "$coredns" ] || "$here/lib/build.sh" coredns >&2
   k=$(key_of "$coredns")
   image "$COREDNS_IMAGE" "$k" 65532:65532 1053 '["/coredns"]' "$coredns:/coredns"
+
+  # MetalLB's speaker (a host-network DaemonSet: ARP needs root with NET_RAW, as upstream runs it).
+  local speaker="$KUBEHA_CACHE/bin/metallb-$METALLB_VERSION/speaker"
+  [ -x "$speaker" ] || "$here/lib/build.sh" metallb >&2
+  k=$(key_of "$speaker")
+  image "$METALLB_SPEAKER_IMAGE" "$k" 0:0 "" '["/speaker"]' "$speaker:/speaker"
 }
 
 case "${1:-build}" in

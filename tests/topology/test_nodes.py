@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from topolib import cli, eventually, http_get, pods
+from topolib import cli, eventually, http_get, pods, stopped_node
 
 pytestmark = pytest.mark.cluster
 
@@ -64,11 +64,7 @@ def test_the_service_answers_through_every_node_from_pods_on_every_node(
 def test_a_stopped_node_goes_not_ready_the_service_keeps_answering_and_it_comes_back(
         cluster, namespace, web, workers):
     victim, survivor = workers[-1], workers[0]
-    try:
-        # --force: the bare client pods of this module have no controller to recreate them.
-        cluster.kubectl("drain", victim.name, "--ignore-daemonsets", "--delete-emptydir-data",
-                        "--force", "--timeout=120s")
-        cli("node-stop", victim.name)
+    with stopped_node(cluster, victim.name):
         status = cli("status").stdout
         assert f"{victim.name}-kubelet" in status and "stopped (node-stop)" in status
 
@@ -78,9 +74,6 @@ def test_a_stopped_node_goes_not_ready_the_service_keeps_answering_and_it_comes_
         eventually(not_ready, 90, 1)
         for _ in range(20):
             assert "kubeha-web version=v1" in http_get(f"http://{survivor.ip}:{web}/")
-    finally:
-        cli("node-start", victim.name)
-        cluster.kubectl("uncordon", victim.name)
 
     def ready():
         node = json.loads(cluster.kubectl("get", "node", victim.name, "-o", "json").stdout)

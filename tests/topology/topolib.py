@@ -86,6 +86,7 @@ spec:
       securityContext: {{runAsNonRoot: true, seccompProfile: {{type: RuntimeDefault}}}}
       topologySpreadConstraints:
         - {{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule,
+            nodeTaintsPolicy: Honor,
             labelSelector: {{matchLabels: {{app: {name}}}}}}}
       containers:
         - name: web
@@ -141,3 +142,26 @@ def new_namespace(cluster, prefix: str = "kubeha-topo") -> str:
 
 def environ_cluster() -> str:
     return os.environ.get("KUBEHA_CLUSTER", "kubeha")
+
+
+class stopped_node:
+    """Context manager: drain `name`, stop it with `node-stop`; on exit start it again and
+    uncordon it, whatever happened inside."""
+
+    def __init__(self, cluster, name: str, drain: bool = True):
+        self.cluster, self.name, self.drain = cluster, name, drain
+
+    def __enter__(self):
+        if self.drain:
+            # --force: bare pods (test clients) have no controller to recreate them elsewhere.
+            self.cluster.kubectl("drain", self.name, "--ignore-daemonsets", "--delete-emptydir-data",
+                                 "--force", "--timeout=120s")
+        cli("node-stop", self.name)
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            cli("node-start", self.name)
+        finally:
+            self.cluster.kubectl("uncordon", self.name, check=False)
+        return False
