@@ -1,0 +1,53 @@
+"""The built collection, installed like a user would, deploys from its own copy of the chart.
+
+ansible-galaxy builds the tarball from the repository, installs it into an empty collections path,
+and the collection's own playbooks (kubeha.webapp.deploy, kubeha.webapp.uninstall) run from a
+directory outside the repository with no ansible.cfg: nothing of the checkout is used but the local
+inventory.
+"""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from playlib import ROOT, VENV_BIN, App, ansible_env, delete_namespace, new_namespace, run_playbook
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    work = tmp_path_factory.mktemp("installed")
+    env = ansible_env({"ANSIBLE_CONFIG": str(work / "ansible.cfg")})
+    (work / "ansible.cfg").write_text(
+        f"[defaults]\ncollections_path = {work / 'collections'}\ninterpreter_python = auto_silent\n"
+        "callback_result_format = yaml\n"
+    )
+    build = subprocess.run([str(VENV_BIN / "ansible-galaxy"), "collection", "build", "--output-path",
+                            str(work), str(ROOT)], env=env, text=True, capture_output=True, timeout=300, cwd=work)
+    assert build.returncode == 0, build.stdout + build.stderr
+    (tarball,) = work.glob("kubeha-webapp-*.tar.gz")
+    inst = subprocess.run([str(VENV_BIN / "ansible-galaxy"), "collection", "install", "--offline", "--no-deps",
+                           "-p", str(work / "collections"), str(tarball)], env=env, text=True,
+                          capture_output=True, timeout=300, cwd=work)
+    assert inst.returncode == 0, inst.stdout + inst.stderr
+    return work, env
+
+
+def test_installed_collection_deploys_and_uninstalls(cluster, installed):
+    work, env = installed
+    ns = new_namespace()
+    app = App(cluster, ns)
+    try:
+        run = run_playbook("kubeha.webapp.deploy", app.vars, inventory=ROOT / "inventories" / "local",
+                           env=env, cwd=work)
+        assert run.rc == 0, run.tail()
+        assert app.revision() == 1 and app.pod_images() == {"kubeha/web:v1"}
+        assert app.bodies() == {"kubeha-web version=v1"}
+        run = run_playbook("kubeha.webapp.uninstall", {**app.vars, "uninstall_confirm": True},
+                           inventory=ROOT / "inventories" / "local", env=env, cwd=work)
+        assert run.rc == 0, run.tail()
+        assert app.history() == []
+    finally:
+        delete_namespace(cluster, ns)
