@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import ipaddress
 import json
 import os
 import secrets
@@ -313,8 +314,10 @@ def addons(cluster: Cluster, only_if_changed: bool = False) -> None:
             "crd/ipaddresspools.metallb.io", "crd/l2advertisements.metallb.io")
     first, last = cluster.lb_pool
     _apply(cluster, string.Template((CLUSTER_DIR / "addons" / "metallb.yaml").read_text()).substitute(
-        POOL_FIRST=first, POOL_LAST=last, NODE_IFACE=cluster.node_iface,
+        INGRESS_IP=cluster.ingress_ip, POOL_FIRST=str(ipaddress.ip_address(first) + 1), POOL_LAST=last, NODE_IFACE=cluster.node_iface,
         SPEAKER_IMAGE=VERSIONS["METALLB_SPEAKER_IMAGE"]))
+    _apply(cluster, string.Template((CLUSTER_DIR / "addons" / "traefik.yaml").read_text()).substitute(
+        INGRESS_IP=cluster.ingress_ip, TRAEFIK_IMAGE=VERSIONS["TRAEFIK_IMAGE"]))
     # The speakers' memberlist key (the speakers find each other and notice a dead node in
     # seconds), made once per cluster.
     if kubectl(cluster, "-n", "metallb-system", "get", "secret", "memberlist", check=False).returncode:

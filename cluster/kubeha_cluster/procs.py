@@ -22,7 +22,15 @@ class Proc:
     def pid(self) -> int | None:
         try:
             pid = int(self.pidfile.read_text().split()[0])
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            # While a process is in execve (nsenter becoming the component) its cmdline reads
+            # empty for a moment: look again rather than call a starting process dead.
+            for _ in range(20):
+                if cmdline:
+                    break
+                time.sleep(0.01)
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            cmdline = cmdline.split(b"\0")
         except (OSError, ValueError, IndexError):
             return None
         if Path(self.argv[0]).name.encode() not in b" ".join(cmdline):

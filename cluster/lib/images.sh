@@ -98,6 +98,12 @@ build_all() {
   [ -x "$speaker" ] || "$here/lib/build.sh" metallb >&2
   k=$(key_of "$speaker")
   image "$METALLB_SPEAKER_IMAGE" "$k" 0:0 "" '["/speaker"]' "$speaker:/speaker"
+
+  # Traefik, the Ingress controller.
+  local traefik="$KUBEHA_CACHE/bin/traefik-$TRAEFIK_VERSION/traefik"
+  [ -x "$traefik" ] || "$here/lib/build.sh" traefik >&2
+  k=$(key_of "$traefik")
+  image "$TRAEFIK_IMAGE" "$k" 65532:65532 8000 '["/traefik"]' "$traefik:/traefik"
 }
 
 case "${1:-build}" in
