@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 # Debian packages the project needs (the cluster's runtime, image building, load tools).
-DEBS := containerd runc containernetworking-plugins iptables conntrack iproute2 util-linux \
+DEBS := containerd runc containernetworking-plugins iptables ipset conntrack iproute2 util-linux \
         etcd-server buildah busybox-static socat curl wrk python3-venv
 
 .PHONY: help deps venv tools cluster demo test lint unit down clean

@@ -160,7 +160,7 @@ def up(cluster: Cluster) -> None:
         for node in stopped_nodes(cluster):
             say(f"starting node {node.name}, stopped with node-stop")
             node_start(cluster, node)
-    core = [p for p in procs if p.name not in ADDON_PROCESSES]
+    core = [p for p in procs if not is_addon(p.name)]
     if healthy(cluster, core) and node_ready(cluster) and dns_answers(cluster):
         archives = image_archives()
         by_name = {p.name: p for p in procs}
@@ -171,7 +171,8 @@ def up(cluster: Cluster) -> None:
         pki.ensure(cluster)
         addons(cluster, only_if_changed=True)
         for p in procs:
-            if p.name in ADDON_PROCESSES and not p.running():
+            if is_addon(p.name) and not p.running() and not any(
+                    p.name.startswith(f"{n.name}-") for n in stopped_nodes(cluster)):
                 say(f"starting add-on {p.name}")
                 p.start()
         say(f"already up ({cluster.name}); kubeconfig: {cluster.admin_kubeconfig}")
@@ -207,6 +208,8 @@ def up(cluster: Cluster) -> None:
     addons(cluster)
     by_name["metallb-controller"].start()
     wait_for("every node Ready", lambda: node_ready(cluster), 90, procs)
+    for node in cluster.nodes:  # it reads its Node object when it starts
+        by_name[f"{node.name}-kube-router"].start()
     wait_for("cluster DNS answering", lambda: dns_answers(cluster), 90, procs)
     t1 = time.monotonic()
     say(f"up in {t1 - t0:.1f}s (start {t1 - t_build:.1f}s); "
@@ -295,7 +298,8 @@ def _apply(cluster: Cluster, text: str) -> None:
 
 # Processes of add-ons (not of Kubernetes itself): a running cluster without them gets them
 # started by `up` instead of being restarted.
-ADDON_PROCESSES = {"metallb-controller"}
+def is_addon(name: str) -> bool:
+    return name == "metallb-controller" or name.endswith("-kube-router")
 
 
 def addons(cluster: Cluster, only_if_changed: bool = False) -> None:
@@ -316,6 +320,7 @@ def addons(cluster: Cluster, only_if_changed: bool = False) -> None:
     _apply(cluster, string.Template((CLUSTER_DIR / "addons" / "metallb.yaml").read_text()).substitute(
         INGRESS_IP=cluster.ingress_ip, POOL_FIRST=str(ipaddress.ip_address(first) + 1), POOL_LAST=last, NODE_IFACE=cluster.node_iface,
         SPEAKER_IMAGE=VERSIONS["METALLB_SPEAKER_IMAGE"]))
+    _apply(cluster, (CLUSTER_DIR / "addons" / "kube-router.yaml").read_text())
     _apply(cluster, string.Template((CLUSTER_DIR / "addons" / "traefik.yaml").read_text()).substitute(
         INGRESS_IP=cluster.ingress_ip, TRAEFIK_IMAGE=VERSIONS["TRAEFIK_IMAGE"]))
     # The speakers' memberlist key (the speakers find each other and notice a dead node in

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from .procs import Proc
-from .topology import VERSIONS, Cluster, Node, kube_bin, metallb_bin
+from .topology import VERSIONS, Cluster, Node, kube_bin, kube_router_bin, metallb_bin
 
 
 def _write(path: Path, text: str) -> Path:
@@ -217,4 +217,14 @@ def node_processes(node: Node, write_configs: bool = False) -> list[Proc]:
     proxy = Proc(f"{node.name}-kube-proxy", [
         str(kube / "kube-proxy"), f"--config={node.dir / 'kube-proxy.yaml'}",
     ], c.run_dir, c.logs, netns=node.netns)
-    return [containerd, kubelet, proxy]
+    # kube-router with only its firewall: enforces NetworkPolicy for this node's pods with
+    # iptables and ipset in the node's namespace (routing and service proxy stay off).
+    first, last = c.lb_pool
+    router = Proc(f"{node.name}-kube-router", [
+        str(kube_router_bin()), "--run-firewall=true", "--run-router=false",
+        "--run-service-proxy=false", "--run-loadbalancer=false",
+        f"--kubeconfig={c.pki / 'kube-router.kubeconfig'}", f"--hostname-override={node.name}",
+        f"--service-cluster-ip-range={c.service_net}", "--service-node-port-range=30000-32767",
+        f"--loadbalancer-ip-range={c.lb_cidr}", "--enable-ipv6=false", "--health-port=0",
+    ], c.run_dir, c.logs, netns=node.netns)
+    return [containerd, kubelet, proxy, router]

@@ -13,7 +13,7 @@ from .topology import Cluster
 # command → Debian package that provides it
 COMMANDS = {
     "containerd": "containerd", "ctr": "containerd", "runc": "runc", "etcd": "etcd-server",
-    "iptables": "iptables", "ip6tables": "iptables", "conntrack": "conntrack",
+    "iptables": "iptables", "ip6tables": "iptables", "conntrack": "conntrack", "ipset": "ipset",
     "ip": "iproute2", "nsenter": "util-linux", "busybox": "busybox-static",
     "buildah": "buildah", "socat": "socat", "go": "golang (or Go from go.dev)", "umount": "mount",
 }

@@ -106,6 +106,13 @@ class Cluster:
         return str(base + 200), str(base + 249)
 
     @property
+    def lb_cidr(self) -> str:
+        """The smallest network holding the pool (for tools that take a CIDR)."""
+        first, last = (ipaddress.ip_address(a) for a in self.lb_pool)
+        return str(next(ipaddress.summarize_address_range(first, last)).supernet(
+            new_prefix=32 - (int(last) - int(first)).bit_length()))
+
+    @property
     def ingress_ip(self) -> str:
         """The Ingress controller's LoadBalancer address: the pool's first one, kept for it."""
         return self.lb_pool[0]
@@ -186,6 +193,10 @@ def kube_bin() -> Path:
 
 def metallb_bin() -> Path:
     return CACHE / "bin" / f"metallb-{VERSIONS['METALLB_VERSION']}"
+
+
+def kube_router_bin() -> Path:
+    return CACHE / "bin" / f"kube-router-{VERSIONS['KUBE_ROUTER_VERSION']}" / "kube-router"
 
 
 def traefik_bin() -> Path:

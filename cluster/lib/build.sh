@@ -164,12 +164,28 @@ build_traefik() {
     github.com/traefik/traefik/v3/cmd/traefik
 }
 
+# kube-router, only its NetworkPolicy firewall is used (iptables + ipset in each node).
+build_kube_router() {
+  LDFLAGS="-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" \
+    go_install kube-router "$KUBE_ROUTER_VERSION" github.com/cloudnativelabs/kube-router/v2 \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+}
+
+# vegeta, the load generator of bench/ and tests/topology (constant request rate, bounded
+# duration, latency percentiles).
+build_vegeta() {
+  LDFLAGS="-X main.Version=$VEGETA_VERSION" \
+    go_install vegeta "$VEGETA_VERSION" github.com/tsenart/vegeta/v12 github.com/tsenart/vegeta/v12
+}
+
 case "${1:-all}" in
   kube) build_kube ;;
   helm) build_helm ;;
   coredns) build_coredns ;;
   metallb) build_metallb ;;
   traefik) build_traefik ;;
-  all) build_helm; build_coredns; build_kube; build_metallb; build_traefik ;;
-  *) echo "usage: build.sh kube|helm|coredns|metallb|traefik|all" >&2; exit 2 ;;
+  kube-router) build_kube_router ;;
+  vegeta) build_vegeta ;;
+  all) build_helm; build_coredns; build_kube; build_metallb; build_traefik; build_kube_router; build_vegeta ;;
+  *) echo "usage: build.sh kube|helm|coredns|metallb|traefik|kube-router|vegeta|all" >&2; exit 2 ;;
 esac

@@ -3,6 +3,7 @@ from the host and routes by host name to the Service's pods on every node."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -51,12 +52,13 @@ def test_the_ingress_gets_the_controllers_address_in_its_status(cluster, namespa
 def test_requests_for_the_host_reach_pods_on_every_node(cluster, namespace, ingress, host, workers):
     by_pod = {p["metadata"]["name"]: p["spec"]["nodeName"] for p in pods(cluster, namespace, "app=web")}
     seen = set()
-    for _ in range(60):
+    for _ in range(200):  # bounded; endpoints of a fresh rollout reach every node's proxy within a second or two
         status, body = get(ingress, host)
         assert status == 200 and "kubeha-web version=v1" in body
         seen.add(by_pod[body.split("host=")[1].strip()])
         if seen == {w.name for w in workers}:
             break
+        time.sleep(0.05)
     assert seen == {w.name for w in workers}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import time
 
 import pytest
 from topolib import cli, eventually, http_get, pods, stopped_node, web_manifest
@@ -39,10 +40,11 @@ def test_the_address_comes_from_the_pool_inside_the_node_range(lb):
 def test_the_host_reaches_the_address_and_pods_on_every_node_answer(cluster, namespace, lb, workers):
     by_pod = {p["metadata"]["name"]: p["spec"]["nodeName"] for p in pods(cluster, namespace, "app=weblb")}
     seen = set()
-    for _ in range(60):
+    for _ in range(200):  # bounded; endpoints of a fresh rollout reach every node's proxy within a second or two
         seen.add(by_pod[http_get(f"http://{lb}/").split("host=")[1].strip()])
         if seen == {w.name for w in workers}:
             break
+        time.sleep(0.05)
     assert seen == {w.name for w in workers}
 
 

@@ -4,6 +4,7 @@ be stopped and started again (node-stop / node-start) while the Service keeps an
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from topolib import cli, eventually, http_get, pods, stopped_node
@@ -53,11 +54,12 @@ def test_the_service_answers_through_every_node_from_pods_on_every_node(
     by_pod = {p["metadata"]["name"]: p["spec"]["nodeName"] for p in pods(cluster, namespace, "app=web")}
     for node in workers:
         served_from = set()
-        for _ in range(40):
+        for _ in range(200):  # bounded; endpoints of a fresh rollout reach every node's proxy within a second or two
             body = http_get(f"http://{node.ip}:{web}/")
             served_from.add(by_pod[body.split("host=")[1].strip()])
             if served_from == {w.name for w in workers}:
                 break
+            time.sleep(0.05)
         assert served_from == {w.name for w in workers}, f"via {node.name}"
 
 

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""Zero downtime under load: constant-rate HTTP load (vegeta, built from its Go module) against
+the webapp chart's LoadBalancer address while one disruption happens, then the figures:
+requests, failed requests (goal 0), rate, p50/p99 latency.
+
+  bench/zero_downtime.py [--rate 250] [--duration 30] [scenario ...]
+  scenarios: upgrade rollback scale delete-pod drain-node  (default: all, in that order)
+
+Runs against the cluster named by KUBEHA_CLUSTER/KUBEHA_CLUSTER_INDEX (needs 2 workers). Every
+request goes to the release's LoadBalancer address, inside the cluster's own node range; each
+attack is bounded in rate and duration and stops by itself.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = str(ROOT / "cluster" / "kubeha-cluster")
+CHART = ROOT / "charts" / "webapp"
+LOCAL_VALUES = CHART / "ci" / "local-values.yaml"
+MAX_RATE, MAX_DURATION = 1000, 120  # bounds of any attack this script sends
+
+
+def cli(*args: str) -> str:
+    return subprocess.run([CLI, *args], check=True, text=True, capture_output=True).stdout.strip()
+
+
+def vegeta_bin() -> str:
+    cache = Path(os.environ.get("KUBEHA_CACHE") or
+                 Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kubeha")
+    versions = dict(line.split("=", 1) for line in (ROOT / "cluster" / "versions.env").read_text().splitlines()
+                    if "=" in line and not line.startswith("#"))
+    path = cache / "bin" / f"vegeta-{versions['VEGETA_VERSION']}" / "vegeta"
+    if not path.exists():
+        subprocess.run([str(ROOT / "cluster" / "lib" / "build.sh"), "vegeta"], check=True)
+    return str(path)
+
+
+@dataclass
+class Result:
+    scenario: str
+    requests: int = 0
+    failed: int = 0
+    rate: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    status_codes: dict = field(default_factory=dict)
+    errors: list = field(default_factory=list)
+
+    def line(self) -> str:
+        return (f"{self.scenario:12} requests={self.requests} failed={self.failed} "
+                f"rate={self.rate:.0f}/s p50={self.p50_ms:.1f}ms p99={self.p99_ms:.1f}ms "
+                f"max={self.max_ms:.0f}ms codes={self.status_codes}"
+                + (f" errors={self.errors[:3]}" if self.errors else ""))
+
+
+def attack(url: str, rate: int, duration: float, scenario: str, action=None, action_at: float = 3.0,
+           timeout: float = 2.0) -> Result:
+    """Send `rate` GETs per second to `url` for `duration` seconds (keep-alive connections, as a
+    real client pool would); run `action()` `action_at` seconds in. Returns the figures."""
+    if not (0 < rate <= MAX_RATE and 0 < duration <= MAX_DURATION):
+        raise ValueError(f"attack bounded to {MAX_RATE}/s and {MAX_DURATION}s")
+    with tempfile.TemporaryDirectory() as tmp:
+        targets, results = Path(tmp) / "targets", Path(tmp) / "results.bin"
+        targets.write_text(f"GET {url}\n")
+        proc = subprocess.Popen(
+            [vegeta_bin(), "attack", f"-rate={rate}/1s", f"-duration={duration}s",
+             f"-timeout={timeout}s", f"-targets={targets}", f"-output={results}",
+             "-max-workers=200"], stderr=subprocess.PIPE, text=True)
+        error: list[BaseException] = []
+        if action is not None:
+            def run_action():
+                try:
+                    time.sleep(action_at)
+                    action()
+                except BaseException as e:  # noqa: BLE001 - reported after the attack
+                    error.append(e)
+            t = threading.Thread(target=run_action)
+            t.start()
+        try:
+            proc.wait(timeout=duration + timeout + 30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        if action is not None:
+            t.join()
+        if error:
+            raise error[0]
+        report = json.loads(subprocess.run([vegeta_bin(), "report", "-type=json", str(results)],
+                                           check=True, text=True, capture_output=True).stdout)
+    codes = {k: v for k, v in (report.get("status_codes") or {}).items()}
+    ok = codes.get("200", 0)
+    lat = report["latencies"]
+    return Result(scenario=scenario, requests=report["requests"], failed=report["requests"] - ok,
+                  rate=report["rate"], p50_ms=lat["50th"] / 1e6, p99_ms=lat["99th"] / 1e6,
+                  max_ms=lat["max"] / 1e6, status_codes=codes, errors=report.get("errors") or [])
+
+
+class Release:
+    """A release of the webapp chart (local values) behind a LoadBalancer Service."""
+
+    def __init__(self, kubectl, helm, namespace: str, name: str = "zd"):
+        self.kubectl, self.helm, self.namespace, self.name = kubectl, helm, namespace, name
+
+    def upgrade(self, *sets: str) -> None:
+        args = ["upgrade", "--install", self.name, str(CHART), "-n", self.namespace,
+                "-f", str(LOCAL_VALUES), "--reset-then-reuse-values", "--set", "service.type=LoadBalancer"]
+        for s in sets:
+            args += ["--set", s]
+        self.helm(*args, "--wait", "--timeout", "300s")
+
+    def rollback(self, revision: int) -> None:
+        self.helm("rollback", self.name, str(revision), "-n", self.namespace, "--wait", "--timeout", "300s")
+
+    def address(self) -> str:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            svc = json.loads(self.kubectl("-n", self.namespace, "get", "svc", "-l",
+                                          f"app.kubernetes.io/instance={self.name}", "-o", "json"))["items"][0]
+            ingress = svc["status"].get("loadBalancer", {}).get("ingress") or []
+            if ingress:
+                return f"http://{ingress[0]['ip']}:{svc['spec']['ports'][0]['port']}/"
+            time.sleep(0.5)
+        raise RuntimeError("the Service got no LoadBalancer address")
+
+    def pods(self) -> list[dict]:
+        return json.loads(self.kubectl("-n", self.namespace, "get", "pods", "-l",
+                                       f"app.kubernetes.io/instance={self.name}", "-o", "json"))["items"]
+
+    def revision(self) -> int:
+        return int(json.loads(self.helm("status", self.name, "-n", self.namespace, "-o", "json"))["version"])
+
+
+def scenarios(rel: Release, kubectl, rate: int, duration: float):
+    """(name, prepare, action, after) for each disruption."""
+    def upgrade_prepare():
+        rel.upgrade("image.tag=v1", "replicas=4")
+
+    def drain():
+        pods = rel.pods()
+        node = sorted({p["spec"]["nodeName"] for p in pods})[-1]
+        kubectl("drain", node, "--ignore-daemonsets", "--delete-emptydir-data", "--force", "--timeout=120s")
+        cli("node-stop", node)
+        drain.node = node
+
+    def drain_after():
+        node = getattr(drain, "node", None)
+        if node:
+            cli("node-start", node)
+            kubectl("uncordon", node)
+
+    return {
+        "upgrade": (upgrade_prepare, lambda: rel.upgrade("image.tag=v2"), None),
+        "rollback": (None, lambda: rel.rollback(rel.revision() - 1), None),
+        "scale": (lambda: rel.upgrade("replicas=10"), lambda: rel.upgrade("replicas=2"), None),
+        "delete-pod": (lambda: rel.upgrade("replicas=4"),
+                       lambda: kubectl("-n", rel.namespace, "delete", "pod", rel.pods()[0]["metadata"]["name"],
+                                       "--wait=false"), None),
+        "drain-node": (None, drain, drain_after),
+    }
+
+
+def tools():
+    env = dict(os.environ)
+    env["PATH"] = f"{cli('bin-dir')}:{env['PATH']}"
+    env["KUBECONFIG"] = cli("kubeconfig")
+
+    def run(tool):
+        def f(*args):
+            p = subprocess.run([tool, *args], env=env, text=True, capture_output=True, timeout=600)
+            if p.returncode != 0:
+                raise RuntimeError(f"{tool} {' '.join(args)}: {p.stderr.strip()}")
+            return p.stdout
+        return f
+    return run("kubectl"), run("helm")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rate", type=int, default=250, help="requests per second (default 250)")
+    ap.add_argument("--duration", type=float, default=30, help="seconds of load per scenario")
+    ap.add_argument("scenario", nargs="*", default=["upgrade", "rollback", "scale", "delete-pod", "drain-node"])
+    args = ap.parse_args()
+    kubectl, helm = tools()
+    ns = f"kubeha-bench-{uuid.uuid4().hex[:6]}"
+    kubectl("create", "namespace", ns)
+    rel = Release(kubectl, helm, ns)
+    try:
+        rel.upgrade("image.tag=v1", "replicas=4")
+        url = rel.address()
+        print(f"== zero downtime under load: {args.rate} req/s for {args.duration:.0f}s per scenario "
+              f"against {url} (release {rel.name} in {ns})", flush=True)
+        table = scenarios(rel, kubectl, args.rate, args.duration)
+        failed = 0
+        for name in args.scenario:
+            prepare, action, after = table[name]
+            if prepare:
+                prepare()
+            try:
+                r = attack(url, args.rate, args.duration, name, action)
+            finally:
+                if after:
+                    after()
+            print(r.line(), flush=True)
+            failed += r.failed
+        print(f"total failed requests: {failed}")
+        return 0
+    finally:
+        kubectl("delete", "namespace", ns, "--wait=false")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
