@@ -154,7 +154,8 @@ def _endpoint_detail(r):
         r.get("url"), " (Host: %s)" % r["host"] if r.get("host") else "", got, r.get("attempts"))
 
 
-def verify_results(plan, replicas=None, incluster=None, controller=None, selfheal=None, expected=""):
+def verify_results(plan, replicas=None, incluster=None, controller=None, selfheal=None,
+                   continuity_max_failed=0):
     out = {}
     for check in plan.get("run") or []:
         if check in plan.get("errors", {}):
@@ -211,6 +212,17 @@ def verify_results(plan, replicas=None, incluster=None, controller=None, selfhea
             if ok:
                 details = [_endpoint_detail(r) for r in rs]
             out[check] = dict(result=label, ok=ok, detail="; ".join(details) or "no endpoint")
+    cont = (incluster or {}).get("continuity")
+    if cont:
+        ok = cont.get("failed", 0) <= int(continuity_max_failed)
+        detail = "%d requests to the Service during the rollout, %d failed" % (
+            cont.get("requests", 0), cont.get("failed", 0))
+        if cont.get("failed"):
+            detail += " (e.g. %s)" % "; ".join(cont.get("samples") or [])
+        out["continuity"] = dict(
+            result=("ok %d/%d" % (cont.get("requests", 0) - cont.get("failed", 0), cont.get("requests", 0)))
+            if ok else "FAILED %d/%d" % (cont.get("failed", 0), cont.get("requests", 0)),
+            ok=ok, detail=detail)
     return out
 
 

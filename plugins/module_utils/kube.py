@@ -506,3 +506,61 @@ def parse_probe_output(text):
 def short(text, limit=120):
     text = (text or "").strip().replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --------------------------------------------------------------------------- traffic probe
+
+# Requests $URL every $INTERVAL seconds until the pod is deleted (or its deadline), one line per
+# request:  @@|seq|ok (0/1)|first 160 bytes of the body, or wget's last error line
+TRAFFIC_PROBE_SCRIPT = r"""
+set -u
+n=0
+while true; do
+  n=$((n + 1))
+  if body=$(wget -q -T 2 -O - "$URL" 2>&1); then
+    echo "@@|$n|1|$(printf '%s' "$body" | head -c 160 | tr '\n|' '  /')"
+  else
+    echo "@@|$n|0|$(printf '%s' "$body" | tail -n 1 | head -c 160 | tr '\n|' '  /')"
+  fi
+  sleep "$INTERVAL"
+done
+"""
+
+TRAFFIC_PROBE_LABELS = {
+    "app.kubernetes.io/name": "kubeha-verify",
+    "app.kubernetes.io/component": "traffic-probe",
+    "app.kubernetes.io/managed-by": "kubeha.webapp",
+}
+
+
+def start_traffic_probe(client, namespace, url, image, pull_policy, deadline_seconds, interval="0.5"):
+    """Create a restricted client pod that requests url continuously; returns its name at once."""
+    spec = restricted_client_pod(
+        "kubeha-probe-", image, pull_policy, TRAFFIC_PROBE_SCRIPT, dict(TRAFFIC_PROBE_LABELS),
+        deadline_seconds=deadline_seconds, env=dict(URL=url, INTERVAL=interval),
+    )
+    return create_pod(client, namespace, spec)["metadata"]["name"]
+
+
+def parse_traffic(log):
+    """TRAFFIC_PROBE_SCRIPT lines → [(seq, ok, detail)]."""
+    out = []
+    for line in log.splitlines():
+        if line.startswith("@@|"):
+            parts = line.split("|", 3)
+            if len(parts) == 4:
+                try:
+                    out.append((int(parts[1]), parts[2] == "1", parts[3].strip()))
+                except ValueError:
+                    continue
+    return out
+
+
+def traffic_summary(lines):
+    """Requests made and those that failed, counted from the first answered request (a probe that
+    starts before DNS or the network is ready would otherwise count its own start-up)."""
+    first_ok = next((i for i, ln in enumerate(lines) if ln[1]), None)
+    counted = lines[first_ok:] if first_ok is not None else lines
+    failed = [ln for ln in counted if not ln[1]]
+    return dict(requests=len(counted), failed=len(failed), samples=[f[2] for f in failed[:5]])
+

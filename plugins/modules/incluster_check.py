@@ -78,6 +78,15 @@ options:
     description: Seconds the client pod may take to start.
     type: int
     default: 60
+  probe_pod:
+    description:
+      - Name of a traffic probe pod left running by M(kubeha.webapp.rollout_status) (its
+        I(probe_keep) option) for the single endpoint's URL. The check then reads that pod's
+        requests instead of starting a new pod - requests made from now on must pass - reports in
+        I(continuity) how many requests failed during the rollout, and deletes the pod. When the
+        pod is gone or requests another URL, a new client pod is used as usual.
+    type: str
+    default: ""
   labels:
     description: Extra labels of the client pod.
     type: dict
@@ -156,11 +165,17 @@ not_run:
   description: True in check mode (no pod is created).
   returned: always
   type: bool
+continuity:
+  description: With I(probe_pod) - requests the probe made, how many failed, samples of the failures.
+  returned: when probe_pod was used
+  type: dict
 """
 
 import copy
 
 from ansible.module_utils.basic import AnsibleModule
+import time
+
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     HTTP_PROBE_SCRIPT,
     K8S_AUTH_OPTIONS,
@@ -169,12 +184,49 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     create_pod,
     delete_pod,
     describe_error,
+    get_json,
     parse_probe_output,
+    parse_traffic,
     pod_done,
     pod_log,
     restricted_client_pod,
+    traffic_summary,
     wait_pod,
 )
+
+
+def probe_pod_usable(client, namespace, name, url):
+    """The traffic probe pod exists, runs, and requests this URL."""
+    pod = get_json(client, "/api/v1/namespaces/%s/pods/%s" % (namespace, name))
+    if not pod or pod["metadata"].get("deletionTimestamp"):
+        return False
+    env = {e.get("name"): e.get("value") for c in pod["spec"]["containers"] for e in c.get("env") or []}
+    running = any((cs.get("state") or {}).get("running")
+                  for cs in (pod.get("status") or {}).get("containerStatuses") or [])
+    return running and env.get("URL") == url
+
+
+def check_with_probe(client, p, name, endpoint):
+    """Requests the probe makes from now on must pass (bounded like the normal check)."""
+    ns = p["namespace"]
+    start = parse_traffic(pod_log(client, ns, name))
+    seen = start[-1][0] if start else 0
+    deadline = time.time() + p["retries"] * (p["delay"] + 1) + p["timeout"]
+    lines = start
+    tries = []
+    while True:
+        lines = parse_traffic(pod_log(client, ns, name))
+        tries = [ln for ln in lines if ln[0] > seen]
+        good = [ln for ln in tries if ln[1] and (not p["expected_body"] or p["expected_body"] in ln[2])]
+        if good or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    last = (good or tries or [(0, False, "no request made")])[-1]
+    ok = bool(good)
+    result = dict(name=endpoint["name"], url=endpoint["url"], host="", ok=ok, attempts=len(tries),
+                  status=200 if last[1] else 0, body=last[2] if last[1] else "",
+                  error="" if last[1] else last[2], via="traffic probe %s" % name)
+    return result, traffic_summary(lines)
 
 
 def describe(r, p):
@@ -213,6 +265,7 @@ def main():
         timeout=dict(type="int", default=5),
         start_timeout=dict(type="int", default=60),
         labels=dict(type="dict", default={}),
+        probe_pod=dict(type="str", default=""),
         fail_on_error=dict(type="bool", default=True),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
@@ -227,8 +280,25 @@ def main():
 
     client = None
     pod_name = None
+    if p["probe_pod"] and len(p["endpoints"]) == 1:
+        try:
+            client = api_client(module)
+            if probe_pod_usable(client, p["namespace"], p["probe_pod"], p["endpoints"][0]["url"]):
+                result, continuity = check_with_probe(client, p, p["probe_pod"], p["endpoints"][0])
+                delete_pod(client, p["namespace"], p["probe_pod"])
+                out = dict(changed=False, not_run=False, results=[result], pod=p["probe_pod"],
+                           continuity=continuity, failed_endpoints=[] if result["ok"] else [result["name"]])
+                if not result["ok"] and p["fail_on_error"]:
+                    module.fail_json(msg=describe(result, p), **out)
+                out["messages"] = [] if result["ok"] else [describe(result, p)]
+                module.exit_json(**out)
+            delete_pod(client, p["namespace"], p["probe_pod"])
+        except KubeError as exc:
+            module.fail_json(msg=str(exc))
+        except Exception as exc:
+            module.fail_json(msg=describe_error(exc, client, "reading the traffic probe %s" % p["probe_pod"]))
     try:
-        client = api_client(module)
+        client = client or api_client(module)
         labels = {
             "app.kubernetes.io/name": "kubeha-verify",
             "app.kubernetes.io/managed-by": "kubeha.webapp",

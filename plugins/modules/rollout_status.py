@@ -61,6 +61,30 @@ options:
         the caller reads I(status), I(reason) and I(message) (e.g. to roll back).
     type: bool
     default: true
+  probe_url:
+    description:
+      - In-cluster URL of the Service. When set, a short-lived client pod (Pod Security
+        C(restricted)) requests it twice a second while the rollout runs, and the result says how
+        many requests failed (I(probe)) - whether the app kept answering during the rollout.
+      - Not used in check mode.
+    type: str
+    default: ""
+  probe_image:
+    description: Image of the probe pod (busybox C(sh) and C(wget)).
+    type: str
+    default: busybox:1.37
+  probe_image_pull_policy:
+    description: Pull policy of the probe image.
+    type: str
+    default: IfNotPresent
+    choices: [Always, IfNotPresent, Never]
+  probe_keep:
+    description:
+      - Leave the probe pod running when the module returns, for M(kubeha.webapp.incluster_check)
+        (its I(probe_pod) option) to check the Service and delete the pod. Its deadline deletes it
+        anyway.
+    type: bool
+    default: false
   kubeconfig:
     description: Path of a kubeconfig file, or its content as a dict.
     type: raw
@@ -144,6 +168,12 @@ elapsed:
   description: Seconds waited.
   returned: always
   type: float
+probe:
+  description:
+    - With I(probe_url) - pod (its name), requests made during the rollout, failed (how many did not
+      answer 2xx) and samples of the failures; error when the probe pod could not be created.
+  returned: when probe_url is set
+  type: dict
 """
 
 import copy
@@ -155,9 +185,14 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     K8S_AUTH_OPTIONS,
     KubeError,
     api_client,
+    delete_pod,
     describe_error,
     get_json,
+    parse_traffic,
+    pod_log,
     short,
+    start_traffic_probe,
+    traffic_summary,
 )
 
 
@@ -348,17 +383,45 @@ def main():
         unschedulable_grace=dict(type="int", default=60),
         max_restarts=dict(type="int", default=2),
         fail_on_error=dict(type="bool", default=True),
+        probe_url=dict(type="str", default=""),
+        probe_image=dict(type="str", default="busybox:1.37"),
+        probe_image_pull_policy=dict(type="str", default="IfNotPresent",
+                                     choices=["Always", "IfNotPresent", "Never"]),
+        probe_keep=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
     client = None
+    probe = None
     try:
         client = api_client(module)
+        if p["probe_url"] and not module.check_mode:
+            try:
+                probe = dict(pod=start_traffic_probe(
+                    client, p["namespace"], p["probe_url"], p["probe_image"],
+                    p["probe_image_pull_policy"], deadline_seconds=p["timeout"] + 600))
+            except Exception as exc:  # the rollout watch matters more than the probe
+                probe = dict(pod="", error=describe_error(exc, client, "starting the traffic probe"))
         result = Watcher(module, client).run()
-    except KubeError as exc:
-        module.fail_json(msg=str(exc), status="error", api_error=True)
+        if probe and probe.get("pod"):
+            try:
+                probe.update(traffic_summary(parse_traffic(pod_log(client, p["namespace"], probe["pod"]))))
+            except Exception as exc:
+                probe["error"] = describe_error(exc, client, "reading the traffic probe")
+            if not p["probe_keep"]:
+                delete_pod(client, p["namespace"], probe["pod"])
+                probe["pod"] = ""
+        if probe is not None:
+            result["probe"] = probe
     except Exception as exc:
-        module.fail_json(msg=describe_error(exc, client, "watching deployment %s" % module.params["name"]),
-                         status="error", api_error=True)
+        if probe and probe.get("pod"):
+            try:
+                delete_pod(client, p["namespace"], probe["pod"])
+            except Exception:
+                pass
+        msg = str(exc) if isinstance(exc, KubeError) else describe_error(
+            exc, client, "watching deployment %s" % p["name"])
+        module.fail_json(msg=msg, status="error", api_error=True)
     if result["status"] != "complete" and module.params["fail_on_error"]:
         module.fail_json(msg=result["message"], **result)
     module.exit_json(changed=False, **result)
