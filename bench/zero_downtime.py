@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -57,46 +57,46 @@ class Result:
     max_ms: float = 0.0
     status_codes: dict = field(default_factory=dict)
     errors: list = field(default_factory=list)
+    action_s: float = 0.0    # how long the disruption itself took (all of it under load)
 
     def line(self) -> str:
-        return (f"{self.scenario:12} requests={self.requests} failed={self.failed} "
+        return (f"{self.scenario:12} action={self.action_s:.0f}s requests={self.requests} failed={self.failed} "
                 f"rate={self.rate:.0f}/s p50={self.p50_ms:.1f}ms p99={self.p99_ms:.1f}ms "
                 f"max={self.max_ms:.0f}ms codes={self.status_codes}"
                 + (f" errors={self.errors[:3]}" if self.errors else ""))
 
 
 def attack(url: str, rate: int, duration: float, scenario: str, action=None, action_at: float = 3.0,
-           timeout: float = 2.0) -> Result:
-    """Send `rate` GETs per second to `url` for `duration` seconds (keep-alive connections, as a
-    real client pool would); run `action()` `action_at` seconds in. Returns the figures."""
+           settle: float = 5.0, timeout: float = 2.0) -> Result:
+    """Send `rate` GETs per second to `url` (keep-alive connections, as a real client pool would).
+    Without `action`: for `duration` seconds. With one: `action()` starts `action_at` seconds in,
+    and the load goes on until `settle` seconds after it returned (the whole disruption is under
+    load), at most MAX_DURATION seconds. Returns the figures."""
     if not (0 < rate <= MAX_RATE and 0 < duration <= MAX_DURATION):
         raise ValueError(f"attack bounded to {MAX_RATE}/s and {MAX_DURATION}s")
     with tempfile.TemporaryDirectory() as tmp:
         targets, results = Path(tmp) / "targets", Path(tmp) / "results.bin"
         targets.write_text(f"GET {url}\n")
         proc = subprocess.Popen(
-            [vegeta_bin(), "attack", f"-rate={rate}/1s", f"-duration={duration}s",
+            [vegeta_bin(), "attack", f"-rate={rate}/1s",
+             f"-duration={MAX_DURATION if action else duration}s",
              f"-timeout={timeout}s", f"-targets={targets}", f"-output={results}",
              "-max-workers=200"], stderr=subprocess.PIPE, text=True)
-        error: list[BaseException] = []
-        if action is not None:
-            def run_action():
-                try:
-                    time.sleep(action_at)
-                    action()
-                except BaseException as e:  # noqa: BLE001 - reported after the attack
-                    error.append(e)
-            t = threading.Thread(target=run_action)
-            t.start()
+        action_s = 0.0
         try:
-            proc.wait(timeout=duration + timeout + 30)
+            if action is not None:
+                time.sleep(action_at)
+                t0 = time.monotonic()
+                try:
+                    action()
+                finally:
+                    action_s = time.monotonic() - t0
+                    time.sleep(settle)
+                    proc.send_signal(signal.SIGINT)  # vegeta stops and writes what it has
+            proc.wait(timeout=MAX_DURATION + timeout + 30)
         finally:
             if proc.poll() is None:
                 proc.kill()
-        if action is not None:
-            t.join()
-        if error:
-            raise error[0]
         report = json.loads(subprocess.run([vegeta_bin(), "report", "-type=json", str(results)],
                                            check=True, text=True, capture_output=True).stdout)
     codes = {k: v for k, v in (report.get("status_codes") or {}).items()}
@@ -104,7 +104,8 @@ def attack(url: str, rate: int, duration: float, scenario: str, action=None, act
     lat = report["latencies"]
     return Result(scenario=scenario, requests=report["requests"], failed=report["requests"] - ok,
                   rate=report["rate"], p50_ms=lat["50th"] / 1e6, p99_ms=lat["99th"] / 1e6,
-                  max_ms=lat["max"] / 1e6, status_codes=codes, errors=report.get("errors") or [])
+                  max_ms=lat["max"] / 1e6, status_codes=codes, errors=report.get("errors") or [],
+                  action_s=action_s)
 
 
 class Release:
@@ -138,6 +139,14 @@ class Release:
         return json.loads(self.kubectl("-n", self.namespace, "get", "pods", "-l",
                                        f"app.kubernetes.io/instance={self.name}", "-o", "json"))["items"]
 
+    def settled(self, timeout: float = 120) -> None:
+        """Wait until no pod of the release is terminating any more (the disruption is over)."""
+        deadline = time.monotonic() + timeout
+        while any(p["metadata"].get("deletionTimestamp") for p in self.pods()):
+            if time.monotonic() > deadline:
+                raise RuntimeError("pods still terminating")
+            time.sleep(0.5)
+
     def revision(self) -> int:
         return int(json.loads(self.helm("status", self.name, "-n", self.namespace, "-o", "json"))["version"])
 
@@ -160,14 +169,20 @@ def scenarios(rel: Release, kubectl, rate: int, duration: float):
             cli("node-start", node)
             kubectl("uncordon", node)
 
+    def then_settled(f):
+        def g():
+            f()
+            rel.settled()
+        return g
+
     return {
-        "upgrade": (upgrade_prepare, lambda: rel.upgrade("image.tag=v2"), None),
-        "rollback": (None, lambda: rel.rollback(rel.revision() - 1), None),
-        "scale": (lambda: rel.upgrade("replicas=10"), lambda: rel.upgrade("replicas=2"), None),
-        "delete-pod": (lambda: rel.upgrade("replicas=4"),
-                       lambda: kubectl("-n", rel.namespace, "delete", "pod", rel.pods()[0]["metadata"]["name"],
-                                       "--wait=false"), None),
-        "drain-node": (None, drain, drain_after),
+        "upgrade": (upgrade_prepare, then_settled(lambda: rel.upgrade("image.tag=v2")), None),
+        "rollback": (None, then_settled(lambda: rel.rollback(rel.revision() - 1)), None),
+        "scale": (lambda: rel.upgrade("replicas=10"), then_settled(lambda: rel.upgrade("replicas=2")), None),
+        "delete-pod": (lambda: rel.upgrade("replicas=4"), then_settled(
+            lambda: kubectl("-n", rel.namespace, "delete", "pod", rel.pods()[0]["metadata"]["name"],
+                            "--wait=false")), None),
+        "drain-node": (None, then_settled(drain), drain_after),
     }
 
 
@@ -189,7 +204,8 @@ def tools():
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rate", type=int, default=250, help="requests per second (default 250)")
-    ap.add_argument("--duration", type=float, default=30, help="seconds of load per scenario")
+    ap.add_argument("--duration", type=float, default=30,
+                    help="seconds of load without a disruption (with one: until 5 s after it ends)")
     ap.add_argument("scenario", nargs="*", default=["upgrade", "rollback", "scale", "delete-pod", "drain-node"])
     args = ap.parse_args()
     kubectl, helm = tools()
