@@ -67,7 +67,7 @@ class Node:
 class Cluster:
     name: str = "kubeha"
     index: int = 0           # a second cluster side by side takes index 1, and so on
-    workers: int = 1
+    workers: int = 2         # 1 control plane + 2 workers by default (KUBEHA_WORKERS)
 
     # --- addresses (all inside namespaces this cluster creates, or its own bridge) ---
     @property
@@ -210,4 +210,4 @@ def helm_bin() -> Path:
 def default_cluster() -> Cluster:
     return Cluster(name=os.environ.get("KUBEHA_CLUSTER", "kubeha"),
                    index=int(os.environ.get("KUBEHA_CLUSTER_INDEX", "0")),
-                   workers=int(os.environ.get("KUBEHA_WORKERS", "1")))
+                   workers=int(os.environ.get("KUBEHA_WORKERS", "2")))
