@@ -110,8 +110,12 @@ build_coredns() {
 # $KUBEHA_CACHE/bin/NAME-VERSION (LDFLAGS from the environment), skipped when all are there.
 go_install() {
   local name=$1 v=$2 mod=$3; shift 3
-  local out="$KUBEHA_CACHE/bin/$name-$v" pkg missing=()
-  for pkg in "$@"; do [ -x "$out/$(basename "$pkg")" ] || missing+=("$pkg@$v"); done
+  local out="$KUBEHA_CACHE/bin/$name-$v" pkg bin missing=()
+  for pkg in "$@"; do
+    bin=$(basename "$pkg")
+    [[ $bin =~ ^v[0-9]+$ ]] && bin=$(basename "$(dirname "$pkg")")  # .../vegeta/v12 → vegeta
+    [ -x "$out/$bin" ] || missing+=("$pkg@$v")
+  done
   [ ${#missing[@]} -eq 0 ] && { log "$name $v: cached"; return; }
   mkdir -p "$out"
   run_logged "$name-$v" env GOBIN="$out" go install -v -trimpath -ldflags "-s -w ${LDFLAGS:-}" "${missing[@]}"
