@@ -37,6 +37,8 @@ def test_deploy_installs_and_verifies(app):
     flat = run.flat()
     assert "kubeha-local" in flat and "1 deployed" in flat and "kubeha/web:v1" in flat
     assert "replicas ok 2/2" in flat and "clusterip ok" in flat and "nodeport ok" in flat
+    # The local inventory's Service is a LoadBalancer (MetalLB) with an Ingress (Traefik).
+    assert "loadbalancer ok" in flat and "ingress ok" in flat
     # No client pod is left behind.
     left = app.kubectl_json("get", "pods", "-n", app.namespace, "-l", "app.kubernetes.io/name=kubeha-verify")
     assert [p for p in left["items"] if not p["metadata"].get("deletionTimestamp")] == []
@@ -91,6 +93,8 @@ def test_upgrade_to_v2_rolls_out_and_verifies(app):
     assert app.deployment()["metadata"]["annotations"]["kubernetes.io/change-cause"] == \
         "kubeha.webapp upgrade kubeha/web:v1 -> kubeha/web:v2"
     assert "replicas ok 2/2" in run.flat()
+    # A client pod requested the Service during the whole rolling update: nothing failed.
+    assert "continuity ok" in run.flat()
     again = app.play("upgrade", upgrade_image_tag="v2")
     assert again.changed == 0 and app.revision() == before + 1
 

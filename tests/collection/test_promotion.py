@@ -6,6 +6,8 @@ with kubeha_parallel=true both are attempted independently. One summary table li
 """
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import yaml
 
@@ -17,8 +19,9 @@ pytestmark = pytest.mark.cluster
 @pytest.fixture(scope="module")
 def fleet(cluster, tmp_path_factory):
     local = yaml.safe_load((ROOT / "inventories" / "local" / "group_vars" / "local.yml").read_text())
+    # The local inventory's app and checks; the values that come from the cluster CLI are set here.
     common = {k: v for k, v in local.items()
-              if k.startswith(("install_", "verify_")) and "{{" not in str(v)}
+              if k.startswith(("install_", "verify_")) and k not in ("install_manage_namespace",)}
     common.update(
         ansible_connection="local",
         ansible_python_interpreter=str(ROOT / ".venv" / "bin" / "python"),
@@ -26,6 +29,8 @@ def fleet(cluster, tmp_path_factory):
         webapp_context="kubeha-local",
         webapp_helm_binary=str(cluster.bin_dir / "helm"),
         verify_node_addresses=[cluster.node_ip],
+        kubeha_ingress_ip=subprocess.run([str(ROOT / "cluster" / "kubeha-cluster"), "ingress-ip"], text=True,
+                                         capture_output=True, check=True).stdout.strip(),
     )
     names = {"stage-a": new_namespace("kubeha-coll-stage"), "prod-b": new_namespace("kubeha-coll-prod")}
     hosts = {h: {"webapp_namespace": ns} for h, ns in names.items()}
