@@ -43,8 +43,7 @@ def _names(nodes):
             yield node
             continue
         for image in (node.get("status") or {}).get("images") or []:
-            for name in image.get("names") or []:
-                yield name
+            yield from image.get("names") or []
 
 
 def image_on_nodes(nodes, ref):

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+
 def _cell(value, width):
     text = "" if value is None else str(value)
     text = " ".join(text.split())

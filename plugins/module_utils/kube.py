@@ -492,7 +492,7 @@ def parse_probe_output(text):
         parts = line.split("|", 7)
         if len(parts) < 8:
             continue
-        _, name, attempt, status, rc, passed, err, body = parts
+        name, attempt, status, rc, passed, err, body = parts[1:]
         try:
             out.setdefault(name, []).append(
                 dict(attempt=int(attempt), status=int(status), rc=int(rc), ok=passed == "1",
@@ -563,4 +563,3 @@ def traffic_summary(lines):
     counted = lines[first_ok:] if first_ok is not None else lines
     failed = [ln for ln in counted if not ln[1]]
     return dict(requests=len(counted), failed=len(failed), samples=[f[2] for f in failed[:5]])
-

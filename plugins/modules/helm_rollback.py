@@ -75,7 +75,7 @@ options:
 requirements:
   - helm >= 3.8
 author:
-  - kubeha maintainers
+  - kubeha maintainers (@kubeha)
 """
 
 EXAMPLES = r"""

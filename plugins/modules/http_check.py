@@ -65,7 +65,7 @@ options:
     type: bool
     default: true
 author:
-  - kubeha maintainers
+  - kubeha maintainers (@kubeha)
 """
 
 EXAMPLES = r"""

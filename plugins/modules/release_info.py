@@ -87,7 +87,7 @@ requirements:
   - kubernetes >= 24.2.0
   - PyYAML
 author:
-  - kubeha maintainers
+  - kubeha maintainers (@kubeha)
 """
 
 EXAMPLES = r"""

@@ -126,7 +126,7 @@ options:
 requirements:
   - kubernetes >= 24.2.0
 author:
-  - kubeha maintainers
+  - kubeha maintainers (@kubeha)
 """
 
 EXAMPLES = r"""
