@@ -4,10 +4,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 import uuid
 
 import pytest
+from waiting import eventually  # noqa: F401  (tests/waiting.py, re-exported to the tests here)
 
 WEB_MANIFEST = """
 apiVersion: apps/v1
@@ -100,17 +100,3 @@ def web(cluster, namespace):
     return svc["spec"]["ports"][0]["nodePort"]
 
 
-def eventually(probe, timeout=60, interval=0.5):
-    """Return probe()'s first truthy value, or fail with the last value or error it gave."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = probe()
-        except Exception as e:  # a transient refusal while endpoints change is retried
-            last = e
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")

@@ -7,11 +7,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from waiting import eventually  # noqa: F401  (tests/waiting.py)
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = str(ROOT / "cluster" / "kubeha-cluster")
@@ -37,22 +37,6 @@ class NodeInfo:
 def nodes() -> list[NodeInfo]:
     out = cli("node-ip", "--all").stdout.split("\n")
     return [NodeInfo(*line.split()) for line in out if line.strip()]
-
-
-def eventually(probe, timeout: float = 60, interval: float = 0.5):
-    """probe()'s first truthy value, or fail with the last value or error it gave."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            last = probe()
-        except Exception as e:  # noqa: BLE001 - a transient refusal is retried
-            last = e
-        else:
-            if last:
-                return last
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
 
 
 def http_get(url: str, timeout: float = 5, netns: str | None = None) -> str:
