@@ -231,6 +231,7 @@ def import_images(node, archives: list[Path], containerd) -> None:
 
 
 EXCLUDE_LB = "node.kubernetes.io/exclude-from-external-load-balancers"
+L2_NODE_LABEL = "metallb.io/node"  # which speaker owns a ServiceL2Status
 
 
 def node_named(cluster: Cluster, name: str) -> Node:
@@ -255,18 +256,44 @@ def node_stop(cluster: Cluster, node: Node) -> None:
                 check=False)
 
         def announced_here() -> bool:
-            p = kubectl(cluster, "get", "servicel2statuses", "-A", "-o", "json", check=False)
-            return p.returncode == 0 and any(
-                s.get("status", {}).get("node") == node.name for s in json.loads(p.stdout)["items"])
+            # Only statuses this node's speaker owns (its label) are withdrawn by it; see
+            # _forget_announcements for the ones it does not own.
+            return any(s["metadata"].get("labels", {}).get(L2_NODE_LABEL) == node.name
+                       and s.get("status", {}).get("node") == node.name for s in _l2_statuses(cluster))
         deadline = time.monotonic() + 15
         while announced_here() and time.monotonic() < deadline:
             time.sleep(0.2)
+        if announced_here():
+            say(f"{node.name} still announces LoadBalancer addresses after 15s; stopping it anyway "
+                "(the other speakers take them over when memberlist sees it gone)")
     agents = [p for n, p in procs.items() if not n.endswith("-containerd")]
     for p in reversed(agents):  # announcer first, kubelet last
         p.stop()
     cleanup.stop_node_containers(node)
     procs[f"{node.name}-containerd"].stop()
+    _forget_announcements(cluster, node)
     say(f"node {node.name} stopped")
+
+
+def _l2_statuses(cluster: Cluster) -> list[dict]:
+    p = kubectl(cluster, "-n", "metallb-system", "get", "servicel2statuses", "-o", "json", check=False)
+    return json.loads(p.stdout)["items"] if p.returncode == 0 else []
+
+
+def _forget_announcements(cluster: Cluster, node: Node) -> None:
+    """Delete the L2 statuses that still name the stopped node. MetalLB v0.15's speakers delete
+    only statuses labelled with their own node, and when one takes an address over it patches the
+    existing status: the label changes, but `status.node` is immutable and the patch is refused.
+    A status naming a stopped node would then stay forever while the address is announced
+    elsewhere; deleted, the announcing speaker writes a fresh one."""
+    if _api_get(cluster, "/readyz")[0] != 200:
+        return
+    stale = [s["metadata"]["name"] for s in _l2_statuses(cluster)
+             if node.name in (s.get("status", {}).get("node"),
+                              s["metadata"].get("labels", {}).get(L2_NODE_LABEL))]
+    if stale:
+        kubectl(cluster, "-n", "metallb-system", "delete", "servicel2statuses", *stale,
+                "--ignore-not-found", "--wait=false", check=False)
 
 
 def node_start(cluster: Cluster, node: Node) -> None:

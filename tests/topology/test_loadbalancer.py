@@ -48,9 +48,26 @@ def test_the_host_reaches_the_address_and_pods_on_every_node_answer(cluster, nam
     assert seen == {w.name for w in workers}
 
 
+def speaker_state(cluster) -> str:
+    """What the speakers last said and which statuses exist: the failure message of a takeover
+    that did not happen."""
+    out = [cluster.kubectl("get", "servicel2statuses", "-A", "-o", "wide", check=False).stdout,
+           cluster.kubectl("-n", "metallb-system", "get", "pods", "-o", "wide", check=False).stdout]
+    for pod in cluster.kubectl("-n", "metallb-system", "get", "pods", "-l", "component=speaker",
+                               "-o", "name", check=False).stdout.split():
+        log = cluster.kubectl("-n", "metallb-system", "logs", pod, "--tail=25", check=False).stdout
+        out.append(f"--- {pod}\n{log}")
+    return "\n".join(out)
+
+
 def test_the_address_moves_when_its_node_is_drained_and_stopped(cluster, namespace, lb, workers):
     node = eventually(lambda: announcer(cluster, namespace), 30)
     with stopped_node(cluster, node):
-        assert eventually(lambda: announcer(cluster, namespace) != node, 30)
+        try:
+            # The other speaker takes over when the stopped node is excluded from load balancers
+            # or, at the latest, when memberlist declares it dead.
+            eventually(lambda: announcer(cluster, namespace) != node, 60)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n{speaker_state(cluster)}") from None
         for _ in range(50):
             assert "kubeha-web version=v1" in http_get(f"http://{lb}/", timeout=2)
