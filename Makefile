@@ -13,7 +13,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 DEBS := containerd runc containernetworking-plugins iptables ipset conntrack iproute2 util-linux \
         etcd-server buildah busybox-static socat curl wrk python3-venv
 
-.PHONY: help deps venv tools cluster demo test lint unit down clean
+.PHONY: help deps venv tools cluster demo test lint docs unit down clean
 help:
 	@sed -n 's/^#   //p' Makefile
 
@@ -33,8 +33,12 @@ venv: $(VENV)/.installed
 tools: deps venv  ## Kubernetes, helm, CoreDNS and the images, built once into the cache
 	$(CLUSTER) build
 
+# Every cluster of inventories/local (scripts/local-clusters lists them), side by side.
+EACH_CLUSTER = scripts/local-clusters | while read -r name index; do \
+	  KUBEHA_CLUSTER=$$name KUBEHA_CLUSTER_INDEX=$$index $(1) </dev/null || exit 1; done
+
 cluster: tools
-	$(CLUSTER) up
+	$(call EACH_CLUSTER,$(CLUSTER) up)
 
 demo: cluster
 	ansible-playbook playbooks/deploy.yml
@@ -43,12 +47,16 @@ demo: cluster
 lint: venv tools  ## the offline part of the suite: yamllint, ansible-lint, helm lint, schema, docs drift
 	pytest -m "not cluster" tests
 
+docs: venv  ## regenerate docs/roles/ from the roles' argument_specs and the chart README's values table
+	$(PY) tools/role_docs.py
+	$(PY) tools/chart_values_doc.py
+
 test: cluster  ## everything, the linters included, against the real local cluster
 	mkdir -p reports
 	pytest tests --junitxml=reports/junit.xml
 
 down:
-	$(CLUSTER) down
+	$(call EACH_CLUSTER,$(CLUSTER) down)
 
 clean: down
 	rm -rf $(VENV) reports

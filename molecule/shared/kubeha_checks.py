@@ -3,6 +3,7 @@ kubeconfig) and the HTTP answers of the app, never the playbooks' own output."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 import uuid
@@ -14,16 +15,25 @@ NAMESPACE = "webapp"
 RELEASE = "webapp"
 
 
-def cluster_cli(*args: str) -> str:
-    return subprocess.run([str(CLI), *args], check=True, text=True, capture_output=True).stdout.strip()
+def cluster_cli(*args: str, env: dict[str, str] | None = None) -> str:
+    return subprocess.run([str(CLI), *args], check=True, text=True, capture_output=True,
+                          env={**os.environ, **(env or {})}).stdout.strip()
 
 
 class Kube:
+    """The cluster an inventory host stands for (hosts.yml names it: kubeha_cluster_name/index)."""
+
     def __init__(self, host):
         self.host = host
-        self.kubectl_bin = f"{cluster_cli('bin-dir')}/kubectl --kubeconfig {cluster_cli('kubeconfig')}"
-        self.helm_bin = f"{cluster_cli('bin-dir')}/helm --kubeconfig {cluster_cli('kubeconfig')}"
-        self.node_ip = cluster_cli("node-ip")
+        hostvars = host.ansible.get_variables()
+        self.cluster = hostvars.get("kubeha_cluster_name", "kubeha")
+        env = {"KUBEHA_CLUSTER": self.cluster,
+               "KUBEHA_CLUSTER_INDEX": str(hostvars.get("kubeha_cluster_index", 0))}
+        bin_dir, kubeconfig = cluster_cli("bin-dir", env=env), cluster_cli("kubeconfig", env=env)
+        self.kubectl_bin = f"{bin_dir}/kubectl --kubeconfig {kubeconfig}"
+        self.helm_bin = f"{bin_dir}/helm --kubeconfig {kubeconfig}"
+        self.node_ip = cluster_cli("node-ip", env=env)
+        self.lb_pool = cluster_cli("lb-pool", env=env)
 
     def kubectl(self, args: str, stdin: str | None = None) -> str:
         cmd = f"{self.kubectl_bin} -n {NAMESPACE} {args}"

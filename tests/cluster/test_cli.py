@@ -105,7 +105,8 @@ def test_up_names_a_missing_command_and_the_package_to_install(tmp_path):
 
 
 def test_a_second_cluster_recovers_from_a_crash_and_down_leaves_the_host_clean():
-    name, env = "kubeha-b", other_cluster("kubeha-b", 1)
+    # Index 2: kubeha-b (index 1) is the local inventory's second cluster, up during the suite.
+    name, env = "kubeha-crash", other_cluster("kubeha-crash", 2)
     try:
         p = cli("up", env=env)
         assert p.returncode == 0, p.stderr
@@ -125,4 +126,4 @@ def test_a_second_cluster_recovers_from_a_crash_and_down_leaves_the_host_clean()
     finally:
         down = cli("down", env=env)
     assert down.returncode == 0, down.stderr
-    assert host_traces(name, 1) == []
+    assert host_traces(name, 2) == []

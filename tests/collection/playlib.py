@@ -95,7 +95,10 @@ class App:
         self.release = release
         self.name = release if "webapp" in release else f"{release}-webapp"
         self.tmp = tmp
-        self.vars: dict = {"webapp_namespace": namespace, "webapp_release": release}
+        # The local inventory holds two clusters; these tests look at the main one only
+        # (tests/collection/test_multi_cluster.py runs the playbooks against both).
+        self.vars: dict = {"webapp_namespace": namespace, "webapp_release": release,
+                           "kubeha_clusters": "kubeha-local"}
         if tmp is not None:
             self.vars["webapp_deployer_kubeconfig"] = str(tmp / f"{namespace}-deployer.yaml")
 

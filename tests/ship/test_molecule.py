@@ -15,8 +15,8 @@ SCENARIOS = sorted(p.parent.name for p in (ROOT / "molecule").glob("*/molecule.y
 pytestmark = pytest.mark.cluster
 
 
-def test_there_are_the_three_scenarios_of_the_shipping_issue():
-    assert {"default", "upgrade-rollback", "scale"} <= set(SCENARIOS)
+def test_there_are_the_scenarios_of_the_shipping_and_topology_issues():
+    assert {"default", "upgrade-rollback", "scale", "multi-cluster"} <= set(SCENARIOS)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
