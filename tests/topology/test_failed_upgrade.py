@@ -1,0 +1,50 @@
+"""A failed upgrade under load (250 requests per second through the LoadBalancer address):
+upgrade.yml to an image that starts but never gets ready is rolled back by the collection
+itself, and one that no node has is refused before anything changes. Not one request fails,
+and the old version serves alone afterwards. The durations are printed by
+bench/failed_upgrade.py; this test asserts the behaviour."""
+from __future__ import annotations
+
+import sys
+import uuid
+
+import pytest
+from topolib import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))
+import failed_upgrade as fu  # noqa: E402
+
+pytestmark = pytest.mark.cluster
+
+RATE = 250
+
+
+@pytest.fixture(scope="module")
+def deployed(cluster, workers):
+    ns = f"kubeha-failup-{uuid.uuid4().hex[:6]}"
+    rel, url = fu.deployed(ns)
+    yield rel, url
+    fu.play("uninstall", webapp_namespace=ns, uninstall_confirm=True, uninstall_delete_namespace=True)
+
+
+def test_an_image_that_never_gets_ready_is_rolled_back_without_a_failed_request(deployed):
+    rel, url = deployed
+    before = rel.revision()
+    out = fu.failed_upgrade(rel, url, "broken", RATE)
+    print(out.line())
+    assert out.play_rc != 0, "upgrade.yml must fail the play after rolling back"
+    assert out.load.requests >= RATE * 5 and out.load.failed == 0, out.line()
+    # One revision for the failed upgrade, one for the rollback to the old image.
+    assert out.revision_after == before + 2 and out.image_after == "kubeha/web:v1", out.line()
+    assert out.bad_pods.first_seen is not None and out.bad_pods.restored is not None, out.line()
+
+
+def test_a_tag_no_node_has_is_refused_before_anything_changes(deployed):
+    rel, url = deployed
+    before = rel.revision()
+    out = fu.failed_upgrade(rel, url, "missing", RATE)
+    print(out.line())
+    assert out.play_rc != 0
+    assert out.load.failed == 0, out.line()
+    assert out.revision_after == before and out.image_after == "kubeha/web:v1", out.line()
+    assert out.bad_pods.first_seen is None, out.line()
