@@ -42,6 +42,23 @@ def play(playbook: str, **extra) -> subprocess.CompletedProcess:
                           cwd=ROOT, env=env, text=True, capture_output=True, timeout=900)
 
 
+class play_in_background:
+    """Context manager: start a playbook (like play()), and on exit wait for it; `result` is
+    then its CompletedProcess."""
+
+    def __init__(self, playbook: str, **extra):
+        self.playbook, self.extra, self.result = playbook, extra, None
+
+    def __enter__(self):
+        self.thread = threading.Thread(target=lambda: setattr(self, "result", play(self.playbook, **self.extra)))
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.thread.join()
+        return False
+
+
 @dataclass
 class BadPods:
     """When the first pod of the bad image appeared; when the old version served alone again

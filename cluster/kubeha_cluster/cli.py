@@ -12,6 +12,9 @@
   node-stop   stop one node (drain it first for a planned removal): its LoadBalancer announcer,
               kube-proxy and kubelet end cleanly, its containers and containerd stop
   node-start  start a stopped node again; `up` also starts nodes left stopped
+  restart     stop one control-plane component (kube-apiserver, etcd, kube-controller-manager,
+              kube-scheduler) cleanly and start it again, for fault tests; waits until the API
+              answers again
 """
 from __future__ import annotations
 
@@ -296,6 +299,24 @@ def _forget_announcements(cluster: Cluster, node: Node) -> None:
                 "--ignore-not-found", "--wait=false", check=False)
 
 
+CONTROL_PLANE = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
+
+
+def restart(cluster: Cluster, name: str) -> None:
+    """Restart one control-plane process, as an upgrade of it or a crash followed by the
+    supervisor bringing it back would: SIGTERM, then the same command line again."""
+    if name not in CONTROL_PLANE:
+        raise SystemExit(f"kubeha-cluster: restart takes one of {', '.join(CONTROL_PLANE)}, not {name!r}")
+    proc = {p.name: p for p in components.control_plane(cluster)}[name]
+    if not proc.running():
+        raise SystemExit(f"kubeha-cluster: {name} of cluster {cluster.name} is not running (run up)")
+    t0 = time.monotonic()
+    proc.stop()
+    proc.start()
+    wait_for("kube-apiserver /readyz", lambda: _api_get(cluster, "/readyz")[0] == 200, 60, [proc])
+    say(f"{name} restarted; API ready again after {time.monotonic() - t0:.1f}s")
+
+
 def node_start(cluster: Cluster, node: Node) -> None:
     procs = components.node_processes(node, write_configs=True)
     by_name = {p.name: p for p in procs}
@@ -398,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     ni.add_argument("--all", action="store_true", help='every node as "name address"')
     for name in ("node-stop", "node-start"):
         sub.add_parser(name).add_argument("name", help="node name, e.g. kubeha-n2 or n2")
+    sub.add_parser("restart").add_argument("name", help="control-plane component, e.g. kube-apiserver")
     args = ap.parse_args(argv)
     cluster = default_cluster()
     if args.cmd == "up":
@@ -428,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         node_stop(cluster, node_named(cluster, args.name))
     elif args.cmd == "node-start":
         node_start(cluster, node_named(cluster, args.name))
+    elif args.cmd == "restart":
+        restart(cluster, args.name)
     elif args.cmd == "build":
         build()
     return 0
