@@ -23,6 +23,8 @@ import json
 import re
 import time
 
+from ansible_collections.kubeha.webapp.plugins.module_utils.options import K8S_AUTH_OPTIONS
+
 try:
     import kubernetes
     from kubernetes.client.rest import ApiException
@@ -41,32 +43,13 @@ try:
 except ImportError:  # pragma: no cover
     HAS_URLLIB3 = False
 
+try:
+    import yaml
 
-# Connection options, the same names and meanings as kubernetes.core's (AUTH_ARG_SPEC).
-K8S_AUTH_OPTIONS = dict(
-    kubeconfig=dict(type="raw", no_log=True),
-    context=dict(type="str"),
-    host=dict(type="str"),
-    api_key=dict(type="str", no_log=True),
-    validate_certs=dict(type="bool", aliases=["verify_ssl"]),
-    ca_cert=dict(type="path", aliases=["ssl_ca_cert"]),
-    client_cert=dict(type="path", aliases=["cert_file"]),
-    client_key=dict(type="path", aliases=["key_file"]),
-    proxy=dict(type="str"),
-    impersonate_user=dict(type="str"),
-    impersonate_groups=dict(type="list", elements="str"),
-)
+    HAS_YAML = True
+except ImportError:  # pragma: no cover
+    HAS_YAML = False
 
-# Helm modules' connection options (kubernetes.core HELM_AUTH_ARG_SPEC), plus binary_path.
-HELM_AUTH_OPTIONS = dict(
-    binary_path=dict(type="path"),
-    kubeconfig=dict(type="raw", no_log=True, aliases=["kubeconfig_path"]),
-    context=dict(type="str", aliases=["kube_context"]),
-    host=dict(type="str"),
-    api_key=dict(type="str", no_log=True),
-    validate_certs=dict(type="bool", default=True, aliases=["verify_ssl"]),
-    ca_cert=dict(type="path", aliases=["ssl_ca_cert"]),
-)
 
 # Container states that mean a rollout cannot succeed without a change.
 FATAL_WAITING_REASONS = [
@@ -95,19 +78,7 @@ def require_kubernetes(module):
 def _auth_from_params(params):
     """Connection options → kubernetes.core's get_api_client keyword arguments."""
     auth = {}
-    for key in (
-        "kubeconfig",
-        "context",
-        "host",
-        "api_key",
-        "validate_certs",
-        "ca_cert",
-        "client_cert",
-        "client_key",
-        "proxy",
-        "impersonate_user",
-        "impersonate_groups",
-    ):
+    for key in K8S_AUTH_OPTIONS:
         value = params.get(key)
         if value is not None:
             auth[key] = value
@@ -261,6 +232,13 @@ def decode_release(secret):
     if data[:3] == b"\x1f\x8b\x08":
         data = gzip.decompress(data)
     return json.loads(data)
+
+
+def values_text(values):
+    """Release values as a diff shows them: YAML with sorted keys, or JSON without PyYAML."""
+    if HAS_YAML:
+        return yaml.safe_dump(values, default_flow_style=False, sort_keys=True)
+    return json.dumps(values, indent=2, sort_keys=True) + "\n"
 
 
 def image_of(values, chart_meta=None):
@@ -543,7 +521,7 @@ def start_traffic_probe(client, namespace, url, image, pull_policy, deadline_sec
 
 
 def parse_traffic(log):
-    """TRAFFIC_PROBE_SCRIPT lines → [(seq, ok, detail)]."""
+    """Traffic probe lines (``@@|seq|ok|detail``) → [(seq, ok, detail)]."""
     out = []
     for line in log.splitlines():
         if line.startswith("@@|"):

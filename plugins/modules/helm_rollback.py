@@ -20,17 +20,9 @@ description:
     values of the current and the chosen revision.
   - Connection options are those of kubernetes.core's helm modules
     (C(group/kubeha.webapp.helm) extends C(group/kubernetes.core.helm)).
+extends_documentation_fragment:
+  - kubeha.webapp.options.helm
 options:
-  release_name:
-    description: Helm release name.
-    type: str
-    required: true
-    aliases: [name]
-  release_namespace:
-    description: Namespace of the release.
-    type: str
-    required: true
-    aliases: [namespace]
   revision:
     description: Revision to roll back to; C(0) means the one before the current revision.
     type: int
@@ -46,32 +38,6 @@ options:
   history_max:
     description: Revisions Helm keeps (C(--history-max)); 0 keeps every revision.
     type: int
-  binary_path:
-    description: Path of the helm binary. Default C(helm) on the PATH.
-    type: path
-  kubeconfig:
-    description: Path of a kubeconfig file, or its content as a dict.
-    type: raw
-    aliases: [kubeconfig_path]
-  context:
-    description: Context of the kubeconfig to use.
-    type: str
-    aliases: [kube_context]
-  host:
-    description: API server URL.
-    type: str
-  api_key:
-    description: Bearer token.
-    type: str
-  validate_certs:
-    description: Verify the API server's certificate.
-    type: bool
-    default: true
-    aliases: [verify_ssl]
-  ca_cert:
-    description: CA certificate of the API server.
-    type: path
-    aliases: [ssl_ca_cert]
 requirements:
   - helm >= 3.8
 author:
@@ -107,18 +73,13 @@ command:
 
 import json
 
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube import values_text
+from ansible_collections.kubeha.webapp.plugins.module_utils.options import HELM_RELEASE_OPTIONS, argument_spec
 from ansible_collections.kubernetes.core.plugins.module_utils.helm import AnsibleHelmModule
 from ansible_collections.kubernetes.core.plugins.module_utils.helm_args_common import (
     HELM_AUTH_ARG_SPEC,
     HELM_AUTH_MUTUALLY_EXCLUSIVE,
 )
-
-try:
-    import yaml
-
-    HAS_YAML = True
-except ImportError:  # pragma: no cover
-    HAS_YAML = False
 
 
 def history(module, helm, release):
@@ -141,17 +102,16 @@ def values_of(module, helm, release, revision):
 
 
 def main():
-    argument_spec = dict(HELM_AUTH_ARG_SPEC)
-    argument_spec.update(
-        release_name=dict(type="str", required=True, aliases=["name"]),
-        release_namespace=dict(type="str", required=True, aliases=["namespace"]),
+    spec = argument_spec(
+        HELM_AUTH_ARG_SPEC,
+        HELM_RELEASE_OPTIONS,
         revision=dict(type="int", default=0),
         wait=dict(type="bool", default=False),
         timeout=dict(type="str", default="5m0s"),
         history_max=dict(type="int"),
     )
     module = AnsibleHelmModule(
-        argument_spec=argument_spec,
+        argument_spec=spec,
         mutually_exclusive=HELM_AUTH_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
     )
@@ -187,10 +147,8 @@ def main():
     if module._diff:
         before = values_of(module, helm, release, current)
         after = values_of(module, helm, release, target)
-        dump = (lambda v: yaml.safe_dump(v, default_flow_style=False, sort_keys=True)) if HAS_YAML \
-            else (lambda v: json.dumps(v, indent=2, sort_keys=True) + "\n")
         result["diff"] = dict(
-            before=dump(before), after=dump(after),
+            before=values_text(before), after=values_text(after),
             before_header="%s values, revision %d (current)" % (release, current),
             after_header="%s values, revision %d" % (release, target),
         )

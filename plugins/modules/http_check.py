@@ -18,36 +18,9 @@ description:
   - Fails naming every endpoint that never passed, with the status and body it last answered
     (or the connection error).
   - Read-only (GET); supports check mode.
+extends_documentation_fragment:
+  - kubeha.webapp.options.endpoint_checks
 options:
-  endpoints:
-    description: Endpoints to request.
-    type: list
-    elements: dict
-    required: true
-    suboptions:
-      name:
-        description: Label of the endpoint in results and messages (e.g. C(nodeport 10.0.0.5)).
-        type: str
-        required: true
-      url:
-        description: URL to GET.
-        type: str
-        required: true
-      host:
-        description: Host header to send (e.g. an Ingress host when the URL is the controller's address).
-        type: str
-  expected_status:
-    description: HTTP status every endpoint must answer.
-    type: int
-    default: 200
-  expected_body:
-    description: Text the body must contain. Empty accepts any body.
-    type: str
-    default: ""
-  retries:
-    description: Attempts per endpoint before it is declared failed.
-    type: int
-    default: 10
   delay:
     description: Seconds between two attempts.
     type: float
@@ -58,10 +31,6 @@ options:
     default: 5.0
   validate_certs:
     description: Verify TLS certificates of https endpoints.
-    type: bool
-    default: true
-  fail_on_error:
-    description: Fail the task when an endpoint never passes.
     type: bool
     default: true
 author:
@@ -97,6 +66,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeha.webapp.plugins.module_utils.endpoint_checks import (
+    exit_with_results,
+    expectation,
+)
+from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
+    ENDPOINT_CHECK_OPTIONS,
+    argument_spec,
+)
 from urllib.error import HTTPError, URLError
 from urllib.request import HTTPSHandler, ProxyHandler, Request, build_opener
 
@@ -142,36 +119,19 @@ def check(ep, p):
 def describe(r, p):
     got = "connection error: %s" % r["error"] if r["status"] == 0 else "status %s, body %r" % (
         r["status"], r["body"][:120])
-    want = "status %s" % p["expected_status"]
-    if p["expected_body"]:
-        want += " with body containing %r" % p["expected_body"]
     where = r["url"] + (" (Host: %s)" % r["host"] if r["host"] else "")
-    return "%s %s: expected %s, got %s after %d attempts" % (r["name"], where, want, got, r["attempts"])
+    return "%s %s: expected %s, got %s after %d attempts" % (
+        r["name"], where, expectation(p), got, r["attempts"])
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            endpoints=dict(
-                type="list",
-                elements="dict",
-                required=True,
-                options=dict(
-                    name=dict(type="str", required=True),
-                    url=dict(type="str", required=True),
-                    host=dict(type="str"),
-                ),
-            ),
-            expected_status=dict(type="int", default=200),
-            expected_body=dict(type="str", default=""),
-            retries=dict(type="int", default=10),
-            delay=dict(type="float", default=1.0),
-            timeout=dict(type="float", default=5.0),
-            validate_certs=dict(type="bool", default=True),
-            fail_on_error=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
+    spec = argument_spec(
+        ENDPOINT_CHECK_OPTIONS,
+        delay=dict(type="float", default=1.0),
+        timeout=dict(type="float", default=5.0),
+        validate_certs=dict(type="bool", default=True),
     )
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
     if p["retries"] < 1:
         module.fail_json(msg="retries must be at least 1")
@@ -181,12 +141,7 @@ def main():
             results = list(pool.map(lambda ep: check(ep, p), eps))
     else:
         results = []
-    failed = [r for r in results if not r["ok"]]
-    out = dict(changed=False, results=results, failed_endpoints=[r["name"] for r in failed])
-    if failed and p["fail_on_error"]:
-        module.fail_json(msg="; ".join(describe(r, p) for r in failed), **out)
-    out["messages"] = [describe(r, p) for r in failed]
-    module.exit_json(**out)
+    exit_with_results(module, results, describe)
 
 
 if __name__ == "__main__":

@@ -22,50 +22,17 @@ description:
     lingers.
   - Fails naming every endpoint that never passed, with the status and body it last answered or
     wget's error, or why the client pod could not run.
+  - Endpoint names must not contain spaces or C(|), nor URLs C(|).
   - In check mode nothing is created; the result says the check was not run.
+extends_documentation_fragment:
+  - kubeha.webapp.options.client_pod
+  - kubeha.webapp.options.endpoint_checks
+  - kubeha.webapp.options.k8s_auth
 options:
   namespace:
     description: Namespace to run the client pod in (the app's, so Services resolve by short name).
     type: str
     required: true
-  image:
-    description: Client image (needs C(sh), C(wget), C(sed), C(grep), C(head), C(tr)).
-    type: str
-    required: true
-  image_pull_policy:
-    description: Pull policy of the client image.
-    type: str
-    default: IfNotPresent
-    choices: [Always, IfNotPresent, Never]
-  endpoints:
-    description: Endpoints to request.
-    type: list
-    elements: dict
-    required: true
-    suboptions:
-      name:
-        description: Label of the endpoint (no spaces or C(|)).
-        type: str
-        required: true
-      url:
-        description: URL to GET from inside the cluster.
-        type: str
-        required: true
-      host:
-        description: Host header to send.
-        type: str
-  expected_status:
-    description: HTTP status every endpoint must answer.
-    type: int
-    default: 200
-  expected_body:
-    description: Text the body must contain. Empty accepts any body.
-    type: str
-    default: ""
-  retries:
-    description: Attempts per endpoint.
-    type: int
-    default: 10
   delay:
     description: Seconds between attempts.
     type: int
@@ -91,50 +58,6 @@ options:
     description: Extra labels of the client pod.
     type: dict
     default: {}
-  fail_on_error:
-    description: Fail the task when an endpoint never passes.
-    type: bool
-    default: true
-  kubeconfig:
-    description: Path of a kubeconfig file, or its content as a dict.
-    type: raw
-  context:
-    description: Context of the kubeconfig to use.
-    type: str
-  host:
-    description: API server URL.
-    type: str
-  api_key:
-    description: Bearer token.
-    type: str
-  validate_certs:
-    description: Verify the API server's certificate.
-    type: bool
-    aliases: [verify_ssl]
-  ca_cert:
-    description: CA certificate of the API server.
-    type: path
-    aliases: [ssl_ca_cert]
-  client_cert:
-    description: Client certificate.
-    type: path
-    aliases: [cert_file]
-  client_key:
-    description: Client key.
-    type: path
-    aliases: [key_file]
-  proxy:
-    description: HTTP proxy URL.
-    type: str
-  impersonate_user:
-    description: User to impersonate.
-    type: str
-  impersonate_groups:
-    description: Groups to impersonate.
-    type: list
-    elements: str
-requirements:
-  - kubernetes >= 24.2.0
 author:
   - kubeha maintainers (@kubeha)
 """
@@ -171,14 +94,16 @@ continuity:
   type: dict
 """
 
-import copy
-
-from ansible.module_utils.basic import AnsibleModule
 import time
 
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.kubeha.webapp.plugins.module_utils.endpoint_checks import (
+    exit_with_results,
+    expectation,
+)
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     HTTP_PROBE_SCRIPT,
-    K8S_AUTH_OPTIONS,
     KubeError,
     api_client,
     create_pod,
@@ -192,6 +117,12 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     restricted_client_pod,
     traffic_summary,
     wait_pod,
+)
+from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
+    CLIENT_POD_OPTIONS,
+    ENDPOINT_CHECK_OPTIONS,
+    K8S_AUTH_OPTIONS,
+    argument_spec,
 )
 
 
@@ -234,41 +165,23 @@ def describe(r, p):
         got = "no HTTP answer (%s)" % (r.get("error") or "wget exit %s" % r.get("rc"))
     else:
         got = "status %s, body %r" % (r["status"], r.get("body", "")[:120])
-    want = "status %s" % p["expected_status"]
-    if p["expected_body"]:
-        want += " with body containing %r" % p["expected_body"]
     return "%s %s (from a pod in namespace %s): expected %s, got %s after %d attempts" % (
-        r["name"], r["url"], p["namespace"], want, got, r.get("attempts", 0))
+        r["name"], r["url"], p["namespace"], expectation(p), got, r.get("attempts", 0))
 
 
 def main():
-    argument_spec = copy.deepcopy(K8S_AUTH_OPTIONS)
-    argument_spec.update(
+    spec = argument_spec(
+        K8S_AUTH_OPTIONS,
+        ENDPOINT_CHECK_OPTIONS,
+        CLIENT_POD_OPTIONS,
         namespace=dict(type="str", required=True),
-        image=dict(type="str", required=True),
-        image_pull_policy=dict(type="str", default="IfNotPresent",
-                               choices=["Always", "IfNotPresent", "Never"]),
-        endpoints=dict(
-            type="list",
-            elements="dict",
-            required=True,
-            options=dict(
-                name=dict(type="str", required=True),
-                url=dict(type="str", required=True),
-                host=dict(type="str"),
-            ),
-        ),
-        expected_status=dict(type="int", default=200),
-        expected_body=dict(type="str", default=""),
-        retries=dict(type="int", default=10),
         delay=dict(type="int", default=1),
         timeout=dict(type="int", default=5),
         start_timeout=dict(type="int", default=60),
         labels=dict(type="dict", default={}),
         probe_pod=dict(type="str", default=""),
-        fail_on_error=dict(type="bool", default=True),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
     for ep in p["endpoints"]:
         if " " in ep["name"] or "|" in ep["name"] or "|" in ep["url"]:
@@ -286,12 +199,8 @@ def main():
             if probe_pod_usable(client, p["namespace"], p["probe_pod"], p["endpoints"][0]["url"]):
                 result, continuity = check_with_probe(client, p, p["probe_pod"], p["endpoints"][0])
                 delete_pod(client, p["namespace"], p["probe_pod"])
-                out = dict(changed=False, not_run=False, results=[result], pod=p["probe_pod"],
-                           continuity=continuity, failed_endpoints=[] if result["ok"] else [result["name"]])
-                if not result["ok"] and p["fail_on_error"]:
-                    module.fail_json(msg=describe(result, p), **out)
-                out["messages"] = [] if result["ok"] else [describe(result, p)]
-                module.exit_json(**out)
+                exit_with_results(module, [result], describe, not_run=False, pod=p["probe_pod"],
+                                  continuity=continuity)
             delete_pod(client, p["namespace"], p["probe_pod"])
         except KubeError as exc:
             module.fail_json(msg=str(exc))
@@ -348,13 +257,7 @@ def main():
         results.append(dict(name=ep["name"], url=ep["url"], host=ep.get("host") or "", ok=ok,
                             attempts=len(tries), status=last["status"], body=last["body"],
                             error=last.get("error", ""), rc=last.get("rc")))
-    failed = [r for r in results if not r["ok"]]
-    out = dict(changed=False, not_run=False, results=results, pod=pod_name,
-               failed_endpoints=[r["name"] for r in failed])
-    if failed and p["fail_on_error"]:
-        module.fail_json(msg="; ".join(describe(r, p) for r in failed), **out)
-    out["messages"] = [describe(r, p) for r in failed]
-    module.exit_json(**out)
+    exit_with_results(module, results, describe, not_run=False, pod=pod_name)
 
 
 if __name__ == "__main__":

@@ -23,17 +23,9 @@ description:
     Pods, Services, Ingresses) in the release's namespace.
   - Connection options are those of kubernetes.core's helm modules, so C(module_defaults) for
     C(group/kubeha.webapp.helm) (which extends C(group/kubernetes.core.helm)) applies.
+extends_documentation_fragment:
+  - kubeha.webapp.options.helm
 options:
-  release_name:
-    description: Helm release name.
-    type: str
-    required: true
-    aliases: [name]
-  release_namespace:
-    description: Namespace of the release.
-    type: str
-    required: true
-    aliases: [namespace]
   history:
     description: Return every stored revision, oldest first.
     type: bool
@@ -57,32 +49,6 @@ options:
     description: Run C(binary_path version) and fail with a clear message when helm cannot run.
     type: bool
     default: false
-  binary_path:
-    description: Path of the helm binary (used with I(check_helm)). Default C(helm) on the PATH.
-    type: path
-  kubeconfig:
-    description: Path of a kubeconfig file, or its content as a dict.
-    type: raw
-    aliases: [kubeconfig_path]
-  context:
-    description: Context of the kubeconfig to use. Default the kubeconfig's current context.
-    type: str
-    aliases: [kube_context]
-  host:
-    description: API server URL (with I(api_key)).
-    type: str
-  api_key:
-    description: Bearer token (with I(host)).
-    type: str
-  validate_certs:
-    description: Verify the API server's certificate.
-    type: bool
-    default: true
-    aliases: [verify_ssl]
-  ca_cert:
-    description: CA certificate of the API server.
-    type: path
-    aliases: [ssl_ca_cert]
 requirements:
   - kubernetes >= 24.2.0
   - PyYAML
@@ -136,19 +102,22 @@ helm:
 """
 
 import base64
-import copy
 import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
-    HELM_AUTH_OPTIONS,
     KubeError,
     api_client,
     describe_error,
     get_json,
     list_releases,
     summarize_release,
+)
+from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
+    HELM_AUTH_OPTIONS,
+    HELM_RELEASE_OPTIONS,
+    argument_spec,
 )
 
 try:
@@ -351,17 +320,16 @@ def helm_check(module, binary):
 
 
 def main():
-    argument_spec = copy.deepcopy(HELM_AUTH_OPTIONS)
-    argument_spec.update(
-        release_name=dict(type="str", required=True, aliases=["name"]),
-        release_namespace=dict(type="str", required=True, aliases=["namespace"]),
+    spec = argument_spec(
+        HELM_AUTH_OPTIONS,
+        HELM_RELEASE_OPTIONS,
         history=dict(type="bool", default=True),
         resources=dict(type="bool", default=False),
         chart_ref=dict(type="path"),
         check_helm=dict(type="bool", default=False),
         nodes=dict(type="bool", default=False),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     if not HAS_YAML:
         module.fail_json(msg="the PyYAML Python package is required")
     p = module.params

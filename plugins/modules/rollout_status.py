@@ -23,6 +23,8 @@ description:
     that run but never become ready (their readiness probe's own failure budget, plus
     I(unready_grace) seconds).
   - Read-only; supports check mode.
+extends_documentation_fragment:
+  - kubeha.webapp.options.k8s_auth
 options:
   name:
     description: Deployment name.
@@ -85,46 +87,6 @@ options:
         anyway.
     type: bool
     default: false
-  kubeconfig:
-    description: Path of a kubeconfig file, or its content as a dict.
-    type: raw
-  context:
-    description: Context of the kubeconfig to use.
-    type: str
-  host:
-    description: API server URL.
-    type: str
-  api_key:
-    description: Bearer token.
-    type: str
-  validate_certs:
-    description: Verify the API server's certificate.
-    type: bool
-    aliases: [verify_ssl]
-  ca_cert:
-    description: CA certificate of the API server.
-    type: path
-    aliases: [ssl_ca_cert]
-  client_cert:
-    description: Client certificate.
-    type: path
-    aliases: [cert_file]
-  client_key:
-    description: Client key.
-    type: path
-    aliases: [key_file]
-  proxy:
-    description: HTTP proxy URL.
-    type: str
-  impersonate_user:
-    description: User to impersonate.
-    type: str
-  impersonate_groups:
-    description: Groups to impersonate.
-    type: list
-    elements: str
-requirements:
-  - kubernetes >= 24.2.0
 author:
   - kubeha maintainers (@kubeha)
 """
@@ -176,13 +138,11 @@ probe:
   type: dict
 """
 
-import copy
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     FATAL_WAITING_REASONS,
-    K8S_AUTH_OPTIONS,
     KubeError,
     api_client,
     delete_pod,
@@ -194,6 +154,7 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     start_traffic_probe,
     traffic_summary,
 )
+from ansible_collections.kubeha.webapp.plugins.module_utils.options import K8S_AUTH_OPTIONS, argument_spec
 
 
 def probe_budget(container):
@@ -373,8 +334,8 @@ class Watcher(object):
 
 
 def main():
-    argument_spec = copy.deepcopy(K8S_AUTH_OPTIONS)
-    argument_spec.update(
+    spec = argument_spec(
+        K8S_AUTH_OPTIONS,
         name=dict(type="str", required=True),
         namespace=dict(type="str", required=True),
         timeout=dict(type="int", default=300),
@@ -389,7 +350,7 @@ def main():
                                      choices=["Always", "IfNotPresent", "Never"]),
         probe_keep=dict(type="bool", default=False),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
     client = None
     probe = None

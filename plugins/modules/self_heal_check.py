@@ -21,6 +21,9 @@ description:
     or the replica did not come back within I(timeout) seconds.
   - Needs at least two ready replicas (with one, deleting it is an outage by design).
   - It deletes a pod, so it does nothing in check mode.
+extends_documentation_fragment:
+  - kubeha.webapp.options.client_pod
+  - kubeha.webapp.options.k8s_auth
 options:
   namespace:
     description: Namespace of the Deployment.
@@ -34,15 +37,6 @@ options:
     description: In-cluster URL of the Service.
     type: str
     required: true
-  image:
-    description: Client image (busybox C(sh), C(wget), C(date)).
-    type: str
-    required: true
-  image_pull_policy:
-    description: Pull policy of the client image.
-    type: str
-    default: IfNotPresent
-    choices: [Always, IfNotPresent, Never]
   expected_body:
     description: Text a good answer contains. Empty accepts any 2xx body.
     type: str
@@ -59,46 +53,6 @@ options:
     description: Fail the task when the check fails.
     type: bool
     default: true
-  kubeconfig:
-    description: Path of a kubeconfig file, or its content as a dict.
-    type: raw
-  context:
-    description: Context of the kubeconfig to use.
-    type: str
-  host:
-    description: API server URL.
-    type: str
-  api_key:
-    description: Bearer token.
-    type: str
-  validate_certs:
-    description: Verify the API server's certificate.
-    type: bool
-    aliases: [verify_ssl]
-  ca_cert:
-    description: CA certificate of the API server.
-    type: path
-    aliases: [ssl_ca_cert]
-  client_cert:
-    description: Client certificate.
-    type: path
-    aliases: [cert_file]
-  client_key:
-    description: Client key.
-    type: path
-    aliases: [key_file]
-  proxy:
-    description: HTTP proxy URL.
-    type: str
-  impersonate_user:
-    description: User to impersonate.
-    type: str
-  impersonate_groups:
-    description: Groups to impersonate.
-    type: list
-    elements: str
-requirements:
-  - kubernetes >= 24.2.0
 author:
   - kubeha maintainers (@kubeha)
 """
@@ -137,12 +91,10 @@ requests:
   type: dict
 """
 
-import copy
 import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
-    K8S_AUTH_OPTIONS,
     KubeError,
     api_client,
     call_json,
@@ -150,14 +102,20 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     delete_pod,
     describe_error,
     get_json,
+    parse_traffic,
     pod_log,
     pod_running,
     restricted_client_pod,
     wait_pod,
 )
+from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
+    CLIENT_POD_OPTIONS,
+    K8S_AUTH_OPTIONS,
+    argument_spec,
+)
 
-# Request the URL every ~0.2 s until the pod is deleted; one line per request:
-#   @@|seq|ok(0/1)|detail
+# Request the URL every ~0.2 s until the pod is deleted; one line per request, as
+# TRAFFIC_PROBE_SCRIPT's (parse_traffic reads both):  @@|seq|ok(0/1)|detail
 PROBE_LOOP = r"""
 set -u
 n=0
@@ -177,16 +135,6 @@ done
 """
 
 
-def parse(log):
-    lines = []
-    for line in log.splitlines():
-        if line.startswith("@@|"):
-            parts = line.split("|", 3)
-            if len(parts) == 4:
-                lines.append((int(parts[1]), parts[2] == "1", parts[3].strip()))
-    return lines
-
-
 def ready_pods(client, ns, selector):
     pods = get_json(client, "/api/v1/namespaces/%s/pods" % ns, {"labelSelector": selector}) or {}
     names = []
@@ -200,20 +148,18 @@ def ready_pods(client, ns, selector):
 
 
 def main():
-    argument_spec = copy.deepcopy(K8S_AUTH_OPTIONS)
-    argument_spec.update(
+    spec = argument_spec(
+        K8S_AUTH_OPTIONS,
+        CLIENT_POD_OPTIONS,
         namespace=dict(type="str", required=True),
         deployment=dict(type="str", required=True),
         url=dict(type="str", required=True),
-        image=dict(type="str", required=True),
-        image_pull_policy=dict(type="str", default="IfNotPresent",
-                               choices=["Always", "IfNotPresent", "Never"]),
         expected_body=dict(type="str", default=""),
         timeout=dict(type="int", default=120),
         max_failed_requests=dict(type="int", default=0),
         fail_on_error=dict(type="bool", default=True),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
     ns = p["namespace"]
     if module.check_mode:
@@ -251,7 +197,7 @@ def main():
         # Baseline: the Service answers before anything is deleted.
         deadline = time.time() + 20
         while True:
-            lines = parse(pod_log(client, ns, probe))
+            lines = parse_traffic(pod_log(client, ns, probe))
             if sum(1 for ln in lines if ln[1]) >= 3:
                 break
             if time.time() > deadline:
@@ -273,7 +219,7 @@ def main():
                 break
             time.sleep(0.5)
         time.sleep(1.0)  # a few more requests after the recovery
-        lines = [ln for ln in parse(pod_log(client, ns, probe)) if ln[0] > baseline]
+        lines = [ln for ln in parse_traffic(pod_log(client, ns, probe)) if ln[0] > baseline]
         failures = [ln for ln in lines if not ln[1]]
         result.update(
             deleted_pod=victim,
