@@ -169,6 +169,18 @@ def describe_error(exc, client=None, what=None):
     return "%s%s: %s" % (type(exc).__name__, where, exc)
 
 
+# API answers that say "not now" rather than "no": the API server restarting or overloaded.
+TRANSIENT_API_STATUSES = (0, None, 429, 500, 502, 503, 504)
+
+
+def is_transient(exc):
+    """Whether an API error is an outage worth waiting out (no connection, the server restarting
+    or overloaded) rather than an answer (403, 404, 422, ...)."""
+    if HAS_K8S and isinstance(exc, ApiException):
+        return exc.status in TRANSIENT_API_STATUSES
+    return HAS_URLLIB3 and isinstance(exc, urllib3.exceptions.HTTPError)
+
+
 def get_json(client, path, query=None, timeout=10):
     """GET an API path and return the decoded JSON (a dict), or None when it is 404."""
     try:

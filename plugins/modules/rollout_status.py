@@ -57,6 +57,14 @@ options:
     description: Restarts of a new pod's container that declare the rollout failed.
     type: int
     default: 2
+  api_outage_grace:
+    description:
+      - Seconds the Kubernetes API may stay unreachable (no connection, or 429/5xx answers, as
+        while the API server restarts) before the watch gives up. The rollout goes on without
+        the API server, so the watch waits it out; the readiness budgets of new pods start again
+        afterwards, since their state could not be seen meanwhile.
+    type: int
+    default: 60
   fail_on_error:
     description:
       - Fail the task when the rollout fails or times out. When false, the task succeeds and
@@ -148,6 +156,7 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     delete_pod,
     describe_error,
     get_json,
+    is_transient,
     parse_traffic,
     pod_log,
     short,
@@ -317,8 +326,23 @@ class Watcher(object):
     def run(self):
         start = time.time()
         deadline = start + self.p["timeout"]
+        outage_since = None
         while True:
-            status, reason, message, st = self.look()
+            try:
+                status, reason, message, st = self.look()
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                now = time.time()
+                outage_since = outage_since or now
+                if now - outage_since > self.p["api_outage_grace"] or now >= deadline:
+                    raise
+                time.sleep(self.p["poll_interval"])
+                continue
+            if outage_since is not None:
+                outage_since = None
+                self.unready_since.clear()
+                self.unsched_since.clear()
             if status in ("complete", "failed", "absent"):
                 break
             if time.time() >= deadline:
@@ -343,6 +367,7 @@ def main():
         unready_grace=dict(type="int", default=5),
         unschedulable_grace=dict(type="int", default=60),
         max_restarts=dict(type="int", default=2),
+        api_outage_grace=dict(type="int", default=60),
         fail_on_error=dict(type="bool", default=True),
         probe_url=dict(type="str", default=""),
         probe_image=dict(type="str", default="busybox:1.37"),
