@@ -42,6 +42,11 @@ def play(playbook: str, **extra) -> subprocess.CompletedProcess:
                           cwd=ROOT, env=env, text=True, capture_output=True, timeout=900)
 
 
+def release_status(rel: zd.Release) -> str:
+    """helm's status of the release: deployed, failed, pending-upgrade, ..."""
+    return json.loads(rel.helm("status", rel.name, "-n", rel.namespace, "-o", "json"))["info"]["status"]
+
+
 class play_in_background:
     """Context manager: start a playbook (like play()), and on exit wait for it; `result` is
     then its CompletedProcess."""

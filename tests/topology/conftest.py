@@ -3,9 +3,14 @@ default), a namespace per module, and the demo app spread over the nodes."""
 from __future__ import annotations
 
 import json
+import sys
+import uuid
 
 import pytest
-from topolib import client_pod, eventually, new_namespace, nodes, web_manifest
+from topolib import ROOT, client_pod, eventually, new_namespace, nodes, web_manifest
+
+sys.path.insert(0, str(ROOT / "bench"))
+import failed_upgrade  # noqa: E402  (bench/: the collection's playbooks under load)
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +49,17 @@ def clients(cluster, namespace, workers):
         cluster.kubectl("-n", namespace, "wait", f"pod/{name}", "--for=condition=Ready",
                         "--timeout=120s")
     return out
+
+
+@pytest.fixture(scope="module")
+def deployed_by_collection(cluster, workers):
+    """The web app (v1, 4 replicas) installed by deploy.yml in a namespace of its own, behind its
+    LoadBalancer address: (release, url). Uninstalled afterwards."""
+    ns = f"kubeha-coll-topo-{uuid.uuid4().hex[:6]}"
+    rel, url = failed_upgrade.deployed(ns)
+    yield rel, url
+    failed_upgrade.play("uninstall", webapp_namespace=ns, uninstall_confirm=True,
+                        uninstall_delete_namespace=True)
 
 
 def exec_in(cluster, namespace: str, pod: str, *cmd: str, check: bool = True):

@@ -5,30 +5,18 @@ and the old version serves alone afterwards. The durations are printed by
 bench/failed_upgrade.py; this test asserts the behaviour."""
 from __future__ import annotations
 
-import sys
-import uuid
 
 import pytest
-from topolib import ROOT
 
-sys.path.insert(0, str(ROOT / "bench"))
-import failed_upgrade as fu  # noqa: E402
+import failed_upgrade as fu  # bench/, on the path through conftest.py
 
 pytestmark = pytest.mark.cluster
 
 RATE = 250
 
 
-@pytest.fixture(scope="module")
-def deployed(cluster, workers):
-    ns = f"kubeha-failup-{uuid.uuid4().hex[:6]}"
-    rel, url = fu.deployed(ns)
-    yield rel, url
-    fu.play("uninstall", webapp_namespace=ns, uninstall_confirm=True, uninstall_delete_namespace=True)
-
-
-def test_an_image_that_never_gets_ready_is_rolled_back_without_a_failed_request(deployed):
-    rel, url = deployed
+def test_an_image_that_never_gets_ready_is_rolled_back_without_a_failed_request(deployed_by_collection):
+    rel, url = deployed_by_collection
     before = rel.revision()
     out = fu.failed_upgrade(rel, url, "broken", RATE)
     print(out.line())
@@ -39,8 +27,8 @@ def test_an_image_that_never_gets_ready_is_rolled_back_without_a_failed_request(
     assert out.bad_pods.first_seen is not None and out.bad_pods.restored is not None, out.line()
 
 
-def test_a_tag_no_node_has_is_refused_before_anything_changes(deployed):
-    rel, url = deployed
+def test_a_tag_no_node_has_is_refused_before_anything_changes(deployed_by_collection):
+    rel, url = deployed_by_collection
     before = rel.revision()
     out = fu.failed_upgrade(rel, url, "missing", RATE)
     print(out.line())

@@ -1,5 +1,7 @@
-"""After deploy on the inventory's two clusters: each cluster (one test run per inventory host)
-serves v1 from its own pods, through its own NodePort and its own LoadBalancer address."""
+"""After deploy on the inventory's two clusters and a promotion of v2 that failed on the second:
+each cluster (one test run per inventory host) serves from its own pods, through its own NodePort
+and its own LoadBalancer address - the first cluster v2 (promoted), the second v1 (rolled back by
+the collection, its release deployed, not pending)."""
 import ipaddress
 import sys
 from pathlib import Path
@@ -10,9 +12,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
 from kubeha_checks import RELEASE, Kube  # noqa: E402
 
 
+EXPECTED = {"kubeha-local": "v2", "kubeha-local-b": "v1"}
+
+
 @pytest.fixture(scope="module")
 def kube(host):
     return Kube(host)
+
+
+@pytest.fixture(scope="module")
+def version(host):
+    return EXPECTED[host.backend.get_hostname()]
+
+
+def test_the_release_is_deployed_not_pending(kube):
+    assert kube.history()[-1]["status"] == "deployed"
 
 
 def test_the_release_runs_on_this_clusters_own_nodes(kube):
@@ -22,14 +36,14 @@ def test_the_release_runs_on_this_clusters_own_nodes(kube):
     assert nodes and all(n.startswith(f"{kube.cluster}-n") for n in nodes), nodes
 
 
-def test_nodeport_answers_v1_on_this_clusters_node(kube):
-    assert "kubeha-web version=v1" in kube.nodeport_body()
+def test_nodeport_answers_on_this_clusters_node(kube, version):
+    assert f"kubeha-web version={version}" in kube.nodeport_body()
 
 
-def test_loadbalancer_address_comes_from_this_clusters_pool_and_answers_v1(kube):
+def test_loadbalancer_address_comes_from_this_clusters_pool_and_answers(kube, version):
     ip = kube.json(f"get svc {RELEASE}")["status"]["loadBalancer"]["ingress"][0]["ip"]
     first, last = (ipaddress.ip_address(a) for a in kube.lb_pool.split("-"))
     assert first <= ipaddress.ip_address(ip) <= last
     out = kube.host.run(f"curl -fsS -m 5 http://{ip}/")
     assert out.rc == 0, out.stderr
-    assert "kubeha-web version=v1" in out.stdout
+    assert f"kubeha-web version={version}" in out.stdout
