@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """A failed upgrade under load: the collection's upgrade.yml sets an image that cannot serve
 while vegeta sends constant-rate requests to the release's LoadBalancer address. Prints, per
-bad image: requests, failed requests (goal 0), p99, and how long the bad pods lived - from the
-first pod of the bad image to the moment none is left and the old version serves alone (goal
-<= 15 s).
+bad image: requests, failed requests (goal 0), p99, and the time from the first pod of the bad
+image to the old version serving alone again (goal <= 15 s), and until the bad pods are gone.
 
   bench/failed_upgrade.py [--rate 250] [scenario ...]
   scenarios: broken (starts, never ready: rolled back), missing (a tag no node has: refused
