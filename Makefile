@@ -51,9 +51,18 @@ docs: venv  ## regenerate docs/roles/ from the roles' argument_specs and the cha
 	$(PY) tools/role_docs.py
 	$(PY) tools/chart_values_doc.py
 
+# The suite runs in two phases: most tests side by side (TEST_WORKERS pytest-xdist workers, each
+# module on one worker), then the disruptive ones (node stop, API restart, drain, load counts)
+# one at a time, so that they neither disturb nor are disturbed by the rest. Both phases always
+# run; the summary line adds them up.
+TEST_WORKERS ?= 3
 test: cluster  ## everything, the linters included, against the real local cluster
-	mkdir -p reports
-	pytest tests --junitxml=reports/junit.xml
+	rm -rf reports && mkdir -p reports
+	rc=0; \
+	pytest tests -m "not disruptive" -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder \
+	  --junitxml=reports/junit-side-by-side.xml || rc=1; \
+	pytest tests -m disruptive --junitxml=reports/junit-disruptive.xml || rc=1; \
+	$(PY) tools/test_summary.py reports/junit-*.xml; exit $$rc
 
 down:
 	$(call EACH_CLUSTER,$(CLUSTER) down)

@@ -54,6 +54,33 @@ class Cluster:
         return self.run("helm", *args, **kw)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Side by side (pytest-xdist, --dist loadgroup), a module's tests stay together on one worker
+    and in order: they share module fixtures (a release deployed once) and some walk one release
+    through steps. A test that names its own group (molecule's scenarios) runs on its own."""
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+    # Workers take groups in collection order (make test turns xdist's reordering off): the
+    # modules that take minutes start first, so that none of them is left to run alone at the end.
+    items.sort(key=lambda item: next((i for i, m in enumerate(LONG_FIRST) if item.nodeid.startswith(m)),
+                                     len(LONG_FIRST)))
+
+
+# The longest modules of the suite, longest first (module times in reports/junit-*.xml).
+LONG_FIRST = (
+    "tests/collection/test_lifecycle.py",
+    "tests/collection/test_multi_cluster.py",
+    "tests/ship/test_molecule.py",
+    "tests/chart/test_chart_on_cluster.py",
+    "tests/collection/test_bad_arguments.py",
+    "tests/collection/test_least_privilege.py",
+    "tests/collection/test_promotion.py",
+    "tests/collection/test_installed_collection.py",
+    "tests/ship/test_sanity.py",
+)
+
+
 @pytest.fixture(scope="session")
 def tool_bin() -> Path:
     """Directory holding the pinned helm, kubectl and friends (built into the cache)."""

@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from . import cgroups, cleanup, components, net, pki, preflight
+from .locks import exclusive
 from .procs import run
 from .topology import (CACHE, CLUSTER_DIR, VERSIONS, Cluster, Node, bin_dir, default_cluster,
                        helm_bin, kube_bin, metallb_bin)
@@ -66,11 +67,12 @@ def expected_processes(cluster: Cluster):
 
 def build() -> None:
     lib = CLUSTER_DIR / "lib"
-    if not (kube_bin() / "kube").exists() or not helm_bin().exists():
-        say("building binaries (cached after the first time; log lines show progress)")
-    subprocess.run([str(lib / "build.sh"), "all"], check=True)
-    subprocess.run([str(lib / "images.sh"), "build"], check=True, stdout=subprocess.DEVNULL)
-    link_tools()
+    with exclusive(CACHE / ".build.lock", "the build cache"):
+        if not (kube_bin() / "kube").exists() or not helm_bin().exists():
+            say("building binaries (cached after the first time; log lines show progress)")
+        subprocess.run([str(lib / "build.sh"), "all"], check=True)
+        subprocess.run([str(lib / "images.sh"), "build"], check=True, stdout=subprocess.DEVNULL)
+        link_tools()
 
 
 def link_tools() -> None:
@@ -84,7 +86,7 @@ def link_tools() -> None:
         link = d / name
         if link.is_symlink() and os.readlink(link) == str(target):
             continue
-        tmp = d / f".{name}.tmp"
+        tmp = d / f".{name}.{os.getpid()}.tmp"  # per process: two callers may link at once
         tmp.unlink(missing_ok=True)
         tmp.symlink_to(target)
         os.replace(tmp, link)
@@ -422,6 +424,17 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("restart").add_argument("name", help="control-plane component, e.g. kube-apiserver")
     args = ap.parse_args(argv)
     cluster = default_cluster()
+    if args.cmd in CHANGES_CLUSTER:
+        with exclusive(cluster.state.parent / f".{cluster.name}.lock", f"cluster {cluster.name}"):
+            return run_command(cluster, args)
+    return run_command(cluster, args)
+
+
+# Commands that start, stop or rewrite a cluster's processes run one at a time per cluster.
+CHANGES_CLUSTER = {"up", "down", "node-stop", "node-start", "restart"}
+
+
+def run_command(cluster: Cluster, args: argparse.Namespace) -> int:
     if args.cmd == "up":
         up(cluster)
     elif args.cmd == "down":
@@ -432,8 +445,9 @@ def main(argv: list[str] | None = None) -> int:
         print(cluster.admin_kubeconfig)
     elif args.cmd == "bin-dir":
         if not helm_bin().exists() or not (kube_bin() / "kube").exists():
-            subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], check=True,
-                           stdout=sys.stderr)
+            with exclusive(CACHE / ".build.lock", "the build cache"):
+                subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], check=True,
+                               stdout=sys.stderr)
         link_tools()
         print(bin_dir())
     elif args.cmd == "node-ip":

@@ -11,7 +11,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = ROOT / "cluster" / "kubeha-cluster"
-NAMESPACE = "webapp"
+# Each scenario deploys into a namespace of its own (molecule.yml: webapp_namespace), so that
+# scenarios can run side by side on the same cluster.
+NAMESPACE = f"molecule-{os.environ.get('MOLECULE_SCENARIO_NAME', 'default')}"
 RELEASE = "webapp"
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.request
 import uuid
 
 import pytest
-from waiting import eventually  # noqa: F401  (tests/waiting.py, re-exported to the tests here)
+from waiting import eventually  # tests/waiting.py; the tests here import it from this module too
 
 WEB_MANIFEST = """
 apiVersion: apps/v1
@@ -97,6 +98,24 @@ def web(cluster, namespace):
     cluster.kubectl("-n", namespace, "apply", "-f", "-", input=WEB_MANIFEST)
     cluster.kubectl("-n", namespace, "rollout", "status", "deploy/web", "--timeout=120s")
     svc = json.loads(cluster.kubectl("-n", namespace, "get", "svc", "web", "-o", "json").stdout)
-    return svc["spec"]["ports"][0]["nodePort"]
+    node_port = svc["spec"]["ports"][0]["nodePort"]
+    # Ready pods are not yet a ready Service: each node's kube-proxy programs the endpoints on its
+    # own schedule, and until it has, its ClusterIP rule rejects connections. kube-proxy writes the
+    # NodePort and ClusterIP rules of a Service in one sync, so a NodePort that answers on every
+    # node means a client pod on any node reaches the ClusterIP.
+    for node_ip in node_addresses(cluster):
+        eventually(lambda ip=node_ip: "version=v1" in http_get(f"http://{ip}:{node_port}/"), timeout=60)
+    return node_port
+
+
+def node_addresses(cluster) -> list[str]:
+    nodes = json.loads(cluster.kubectl("get", "nodes", "-o", "json").stdout)["items"]
+    return [a["address"] for n in nodes for a in n["status"]["addresses"] if a["type"] == "InternalIP"]
+
+
+def http_get(url: str, timeout: float = 3) -> str:
+    """GET a cluster address (node or LoadBalancer) from the host."""
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read().decode()
 
 

@@ -131,17 +131,31 @@ def test_crashing_upgrade_is_caught_at_crashloop_and_rolled_back(app):
     assert app.bodies() == {"kubeha-web version=v2"}
 
 
-def test_rollback_to_a_chosen_revision(app):
+def test_rollback_to_previous_goes_to_the_release_that_ran_before(app):
+    # History: 1 install v1, 2-3 scale, 4 v2, 5 broken (failed), 6 = 4 again, 7 crash (failed),
+    # 8 = 6 again. helm's "previous" (7) is the crashing image; the release that ran before v2
+    # is revision 3.
     before = app.revision()
-    run = app.play("rollback", rollback_revision=1)
+    assert [h["status"] for h in app.history()][4:] == ["failed", "superseded", "failed", "deployed"]
+    run = app.play("rollback")
     flat = run.flat()
     assert "REVISION" in flat and "kubeha/web:broken" in flat, "the history is shown first"
     hist = app.history()
-    assert hist[-1]["revision"] == before + 1 and hist[-1]["description"] == "Rollback to 1"
+    assert hist[-1]["revision"] == before + 1 and hist[-1]["description"] == "Rollback to 3"
     app.wait_settled()
     assert app.pod_images() == {"kubeha/web:v1"}
     assert app.bodies() == {"kubeha-web version=v1"}
-    again = app.play("rollback", rollback_revision=1)
+
+
+def test_rollback_to_a_chosen_revision(app):
+    before = app.revision()
+    app.play("rollback", rollback_revision=4)
+    hist = app.history()
+    assert hist[-1]["revision"] == before + 1 and hist[-1]["description"] == "Rollback to 4"
+    app.wait_settled()
+    assert app.pod_images() == {"kubeha/web:v2"}
+    assert app.bodies() == {"kubeha-web version=v2"}
+    again = app.play("rollback", rollback_revision=4)
     assert again.changed == 0 and app.revision() == before + 1
 
 

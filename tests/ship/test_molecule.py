@@ -1,5 +1,6 @@
 """Every molecule scenario passes on the real local cluster (its verifiers check the cluster and
-the HTTP answers). Scenarios share the local cluster's `webapp` release, so they run in order."""
+the HTTP answers). Each scenario deploys into a namespace of its own (molecule-<scenario>), so the
+scenarios can run side by side."""
 from __future__ import annotations
 
 import os
@@ -19,7 +20,8 @@ def test_there_are_the_scenarios_of_the_shipping_and_topology_issues():
     assert {"default", "upgrade-rollback", "scale", "multi-cluster"} <= set(SCENARIOS)
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS)
+@pytest.mark.parametrize("scenario", [pytest.param(s, marks=pytest.mark.xdist_group(f"molecule-{s}"))
+                                      for s in SCENARIOS])
 def test_molecule_scenario_passes(cluster, scenario):
     env = dict(os.environ, NO_COLOR="1", PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     p = subprocess.run(["molecule", "test", "-s", scenario], cwd=ROOT, env=env, text=True,

@@ -14,7 +14,7 @@ from topolib import cli
 import failed_upgrade as fu  # bench/, on the path through conftest.py
 import zero_downtime as zd
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.disruptive]
 
 RATE = 250
 

@@ -10,7 +10,7 @@ import pytest
 
 import failed_upgrade as fu  # bench/, on the path through conftest.py
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.disruptive]
 
 RATE = 250
 

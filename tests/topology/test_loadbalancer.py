@@ -60,6 +60,7 @@ def speaker_state(cluster) -> str:
     return "\n".join(out)
 
 
+@pytest.mark.disruptive
 def test_the_address_moves_when_its_node_is_drained_and_stopped(cluster, namespace, lb, workers):
     node = eventually(lambda: announcer(cluster, namespace), 30)
     with stopped_node(cluster, node):

@@ -63,6 +63,7 @@ def test_the_service_answers_through_every_node_from_pods_on_every_node(
         assert served_from == {w.name for w in workers}, f"via {node.name}"
 
 
+@pytest.mark.disruptive
 def test_a_stopped_node_goes_not_ready_the_service_keeps_answering_and_it_comes_back(
         cluster, namespace, web, workers):
     victim, survivor = workers[-1], workers[0]

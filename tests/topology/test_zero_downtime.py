@@ -14,7 +14,7 @@ from topolib import ROOT
 sys.path.insert(0, str(ROOT / "bench"))
 import zero_downtime as zd  # noqa: E402
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.disruptive]
 
 RATE = 250
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
-from kubeha_checks import Kube  # noqa: E402
+from kubeha_checks import NAMESPACE, Kube  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -29,5 +29,5 @@ def test_nodeport_answers_v1_on_the_node_address(kube):
 
 
 def test_namespace_enforces_the_restricted_pod_security_profile(kube):
-    ns = kube.json("get namespace webapp")
+    ns = kube.json(f"get namespace {NAMESPACE}")
     assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
-from kubeha_checks import Kube, eventually  # noqa: E402
+from kubeha_checks import NAMESPACE, RELEASE, Kube, eventually  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def test_the_last_revision_rolls_back_over_the_broken_one(kube):
     assert history[-1]["status"] == "deployed", history
     assert history[-1]["description"].startswith("Rollback to"), history
     broken = history[-2]["revision"]
-    out = kube.host.run(f"{kube.helm_bin} -n webapp get values webapp --revision {broken} -o json")
+    out = kube.host.run(f"{kube.helm_bin} -n {NAMESPACE} get values {RELEASE} --revision {broken} -o json")
     assert out.rc == 0, out.stderr
     assert json.loads(out.stdout)["image"]["tag"] == "broken"
 
