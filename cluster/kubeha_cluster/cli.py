@@ -70,9 +70,14 @@ def build() -> None:
     with exclusive(CACHE / ".build.lock", "the build cache"):
         if not (kube_bin() / "kube").exists() or not helm_bin().exists():
             say("building binaries (cached after the first time; log lines show progress)")
-        subprocess.run([str(lib / "build.sh"), "all"], check=True)
+        build_binaries()
         subprocess.run([str(lib / "images.sh"), "build"], check=True, stdout=subprocess.DEVNULL)
         link_tools()
+
+
+def build_binaries(stdout=None) -> None:
+    """Build what is missing from the cache (callers hold the build lock)."""
+    subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], check=True, stdout=stdout)
 
 
 def link_tools() -> None:
@@ -446,8 +451,7 @@ def run_command(cluster: Cluster, args: argparse.Namespace) -> int:
     elif args.cmd == "bin-dir":
         if not helm_bin().exists() or not (kube_bin() / "kube").exists():
             with exclusive(CACHE / ".build.lock", "the build cache"):
-                subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], check=True,
-                               stdout=sys.stderr)
+                build_binaries(stdout=sys.stderr)
         link_tools()
         print(bin_dir())
     elif args.cmd == "node-ip":
