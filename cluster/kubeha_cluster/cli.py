@@ -71,13 +71,16 @@ def build() -> None:
         if not (kube_bin() / "kube").exists() or not helm_bin().exists():
             say("building binaries (cached after the first time; log lines show progress)")
         build_binaries()
-        subprocess.run([str(lib / "images.sh"), "build"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([str(lib / "images.sh"), "build"], check=True, stdout=subprocess.DEVNULL,
+                       env={**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1"})
         link_tools()
 
 
 def build_binaries(stdout=None) -> None:
-    """Build what is missing from the cache (callers hold the build lock)."""
-    subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], check=True, stdout=stdout)
+    """Build what is missing from the cache (callers hold the build lock, and tell build.sh)."""
+    env = {**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1"}
+    subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], check=True, stdout=stdout,
+                   env=env)
 
 
 def link_tools() -> None:

@@ -15,10 +15,14 @@ log() { printf '[build] %s\n' "$*" >&2; }
 
 # One build at a time: a second `build.sh` (another `up`, a test session) waits for the first
 # and then finds its binaries cached, instead of compiling the same packages twice at once.
-exec 9>"$KUBEHA_CACHE/.build.lock"
-if ! flock -n 9; then
-  log "another build is running; waiting for it"
-  flock 9
+# kubeha-cluster takes this same lock itself and says so with KUBEHA_BUILD_LOCK_HELD=1: a flock
+# taken again through a second open of the file would wait for its own caller forever.
+if [ "${KUBEHA_BUILD_LOCK_HELD:-}" != 1 ]; then
+  exec 9>"$KUBEHA_CACHE/.build.lock"
+  if ! flock -n 9; then
+    log "another build is running; waiting for it"
+    flock 9
+  fi
 fi
 
 # Run a long step with its output in a log file, printing a progress line every 30 s.

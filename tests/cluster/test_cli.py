@@ -80,6 +80,17 @@ def test_up_twice_changes_nothing(cluster):
     assert pids_of("kubeha") == before
 
 
+def test_two_builds_at_once_both_finish_from_the_cache(cluster):
+    # Each build holds the cache's build lock and runs build.sh, which takes that lock too unless
+    # told its caller holds it; a build that waits for itself would never return.
+    runs = [subprocess.Popen([CLI, "build"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    outcomes = [(r.wait(timeout=600), r.stderr.read()) for r in runs]
+    for code, err in outcomes:
+        assert code == 0, err
+        assert "another build is running" not in err
+
+
 def test_up_refuses_a_taken_api_port_and_creates_nothing():
     env = other_cluster("kubeha-pf", 3)
     with socket.socket() as s:
