@@ -127,7 +127,10 @@ def kubectl(cluster: Cluster, *args: str, input: str | None = None, check: bool 
 
 
 def wait_for(what: str, probe, timeout: float, procs=()) -> None:
-    """Poll `probe` until it returns True; fail early, with its log, when a process dies."""
+    """Poll `probe` until it returns True; fail early, with its log, when a process dies.
+    The bounds are generous on purpose: on a busy 2-core host a first start (etcd empty, the API
+    server creating its bootstrap roles while images are imported) can take minutes, and a dead
+    process already ends the wait at once."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if probe():
@@ -209,7 +212,7 @@ def up(cluster: Cluster) -> None:
     with ThreadPoolExecutor() as pool:
         imports = [pool.submit(import_images, n, archives, by_name[f"{n.name}-containerd"])
                    for n in cluster.nodes]
-        wait_for("kube-apiserver /readyz", lambda: _api_get(cluster, "/readyz")[0] == 200, 60, cp)
+        wait_for("kube-apiserver /readyz", lambda: _api_get(cluster, "/readyz")[0] == 200, 240, cp)
         by_name["kube-controller-manager"].start()
         by_name["kube-scheduler"].start()
         for f in imports:
@@ -220,10 +223,10 @@ def up(cluster: Cluster) -> None:
         by_name[f"{node.name}-kube-proxy"].start()
     addons(cluster)
     by_name["metallb-controller"].start()
-    wait_for("every node Ready", lambda: node_ready(cluster), 90, procs)
+    wait_for("every node Ready", lambda: node_ready(cluster), 180, procs)
     for node in cluster.nodes:  # it reads its Node object when it starts
         by_name[f"{node.name}-kube-router"].start()
-    wait_for("cluster DNS answering", lambda: dns_answers(cluster), 90, procs)
+    wait_for("cluster DNS answering", lambda: dns_answers(cluster), 180, procs)
     t1 = time.monotonic()
     say(f"up in {t1 - t0:.1f}s (start {t1 - t_build:.1f}s); "
         f"kubeconfig: {cluster.admin_kubeconfig}")
@@ -233,7 +236,7 @@ def import_images(node, archives: list[Path], containerd) -> None:
     """Import the image archives this node's containerd has not imported yet. Archive names
     carry the hash of their inputs, so a rebuilt image is a new archive."""
     sock = node.containerd_sock
-    wait_for(f"containerd on {node.name}", sock.exists, 30, [containerd])
+    wait_for(f"containerd on {node.name}", sock.exists, 60, [containerd])
     stamp = node.run / "imported-images"
     done = set(stamp.read_text().split()) if stamp.exists() else set()
     for tar in archives:
@@ -323,7 +326,7 @@ def restart(cluster: Cluster, name: str) -> None:
     t0 = time.monotonic()
     proc.stop()
     proc.start()
-    wait_for("kube-apiserver /readyz", lambda: _api_get(cluster, "/readyz")[0] == 200, 60, [proc])
+    wait_for("kube-apiserver /readyz", lambda: _api_get(cluster, "/readyz")[0] == 200, 240, [proc])
     say(f"{name} restarted; API ready again after {time.monotonic() - t0:.1f}s")
 
 
@@ -332,7 +335,7 @@ def node_start(cluster: Cluster, node: Node) -> None:
     by_name = {p.name: p for p in procs}
     containerd = by_name[f"{node.name}-containerd"]
     containerd.start()
-    wait_for(f"containerd on {node.name}", node.containerd_sock.exists, 30, [containerd])
+    wait_for(f"containerd on {node.name}", node.containerd_sock.exists, 60, [containerd])
     import_images(node, image_archives(), containerd)
     cgroups.create(node.cgroup_parent)
     for p in procs:
@@ -344,7 +347,7 @@ def node_start(cluster: Cluster, node: Node) -> None:
         return p.returncode == 0 and any(
             c["type"] == "Ready" and c["status"] == "True"
             for c in json.loads(p.stdout)["status"]["conditions"])
-    wait_for(f"node {node.name} Ready", ready, 90, procs)
+    wait_for(f"node {node.name} Ready", ready, 180, procs)
     kubectl(cluster, "label", "node", node.name, f"{EXCLUDE_LB}-", check=False)
     say(f"node {node.name} started")
 

@@ -48,7 +48,10 @@ run_logged() {
 }
 
 module_time() {  # the release date of a module version, used as a reproducible buildDate
-  go mod download -json "$1@$2" | sed -n 's/.*"Time": "\(.*\)".*/\1/p' | head -n1
+  # `go mod download -json` prints "Time" only when it downloads; the .info file always has it.
+  local info
+  info=$(go mod download -json "$1@$2" | sed -n 's/.*"Info": "\(.*\)".*/\1/p' | head -n1)
+  sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "$info"
 }
 
 build_kube() {
