@@ -80,7 +80,7 @@ def test_unknown_image_as_the_identity_is_caught_by_the_rollout_watch(bootstrapp
     run = app.play("upgrade", expect_ok=False, upgrade_image_tag="v9", kubeha_identity="deployer")
     flat = run.flat()
     assert "ErrImageNeverPull" in flat and f"rolled back to revision {good}" in flat, run.tail()
-    assert run.seconds < 90
+    assert "not complete after" not in flat and "progress deadline" not in flat
     app.wait_settled()
     assert app.pod_images() == {"kubeha/web:v2"}
 
