@@ -79,8 +79,10 @@ def build() -> None:
 def build_binaries(stdout=None) -> None:
     """Build what is missing from the cache (callers hold the build lock, and tell build.sh)."""
     env = {**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1"}
-    subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], check=True, stdout=stdout,
-                   env=env)
+    done = subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], stdout=stdout, env=env)
+    if done.returncode != 0:  # build.sh has printed which binary failed and its log's last lines
+        raise SystemExit(f"kubeha-cluster: building the binaries failed (exit {done.returncode}); "
+                         f"build logs are in {CACHE / 'logs'}")
 
 
 def link_tools() -> None:
