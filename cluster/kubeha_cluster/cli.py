@@ -72,17 +72,23 @@ def build() -> None:
             say("building binaries (cached after the first time; log lines show progress)")
         build_binaries()
         subprocess.run([str(lib / "images.sh"), "build"], check=True, stdout=subprocess.DEVNULL,
-                       env={**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1"})
+                       env=lock_held_env())
         link_tools()
 
 
 def build_binaries(stdout=None) -> None:
-    """Build what is missing from the cache (callers hold the build lock, and tell build.sh)."""
-    env = {**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1"}
-    done = subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], stdout=stdout, env=env)
+    """Build what is missing from the cache (callers hold the build lock)."""
+    done = subprocess.run([str(CLUSTER_DIR / "lib" / "build.sh"), "all"], stdout=stdout,
+                          env=lock_held_env())
     if done.returncode != 0:  # build.sh has printed which binary failed and its log's last lines
         raise SystemExit(f"kubeha-cluster: building the binaries failed (exit {done.returncode}); "
                          f"build logs are in {CACHE / 'logs'}")
+
+
+def lock_held_env() -> dict[str, str]:
+    """Environment telling build.sh that its caller holds the build lock (it must not wait for
+    it again: a second flock of the same file would wait for its own caller forever)."""
+    return {**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1"}
 
 
 def link_tools() -> None:
