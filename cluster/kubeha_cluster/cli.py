@@ -32,13 +32,14 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from . import cgroups, cleanup, components, net, pki, preflight
 from .locks import exclusive
 from .procs import run
 from .topology import (CACHE, CLUSTER_DIR, VERSIONS, Cluster, Node, bin_dir, default_cluster,
-                       helm_bin, kube_bin, metallb_bin)
+                       helm_bin, kube_bin, metallb_bin, recorded_workers)
 
 
 def say(msg: str) -> None:
@@ -177,6 +178,11 @@ def healthy(cluster: Cluster, procs) -> bool:
 
 def up(cluster: Cluster) -> None:
     t0 = time.monotonic()
+    was = recorded_workers(cluster)
+    if was and int(was) != cluster.workers:
+        say(f"{cluster.name} runs with {was} workers, {cluster.workers} asked: taking it down first")
+        earlier = replace(cluster, workers=int(was))
+        cleanup.teardown(earlier, all_processes(earlier))
     procs = all_processes(cluster)
     preflight.check(cluster, forward_is_ours=any(p.name == "api-forward" and p.running() for p in procs))
     build()
@@ -206,6 +212,8 @@ def up(cluster: Cluster) -> None:
         say("found state of an earlier run that is not healthy: cleaning it up first")
         cleanup.teardown(cluster, procs)
     t_build = time.monotonic()
+    cluster.workers_record.parent.mkdir(parents=True, exist_ok=True)
+    cluster.workers_record.write_text(f"{cluster.workers}\n")
     pki.ensure(cluster)
     net.setup(cluster)
     procs = all_processes(cluster, write_configs=True)
@@ -242,17 +250,22 @@ def up(cluster: Cluster) -> None:
 
 def import_images(node, archives: list[Path], containerd) -> None:
     """Import the image archives this node's containerd has not imported yet. Archive names
-    carry the hash of their inputs, so a rebuilt image is a new archive."""
+    carry the hash of their inputs, so a rebuilt image is a new archive. The bound per archive is
+    wide: on a busy 2-core machine (another cluster running, every node importing at once) one
+    import has taken more than two minutes; a containerd that dies still ends it at once."""
     sock = node.containerd_sock
     wait_for(f"containerd on {node.name}", sock.exists, 60, [containerd])
     stamp = node.run / "imported-images"
     done = set(stamp.read_text().split()) if stamp.exists() else set()
     for tar in archives:
         if str(tar) not in done:
-            run("ctr", f"--address={sock}", "-n", "k8s.io", "images", "import", str(tar), timeout=120)
+            run("ctr", f"--address={sock}", "-n", "k8s.io", "images", "import", str(tar),
+                timeout=IMPORT_TIMEOUT)
             with stamp.open("a") as f:
                 f.write(f"{tar}\n")
 
+
+IMPORT_TIMEOUT = 900  # seconds for one `ctr images import`
 
 EXCLUDE_LB = "node.kubernetes.io/exclude-from-external-load-balancers"
 L2_NODE_LABEL = "metallb.io/node"  # which speaker owns a ServiceL2Status
@@ -402,6 +415,7 @@ def addons(cluster: Cluster, only_if_changed: bool = False) -> None:
 
 def down(cluster: Cluster, purge: bool) -> None:
     cleanup.teardown(cluster, all_processes(cluster))
+    cluster.workers_record.unlink(missing_ok=True)
     if purge:
         shutil.rmtree(cluster.state, ignore_errors=True)
     say(f"down ({cluster.name})" + (", state purged" if purge else ""))
@@ -443,10 +457,13 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("restart").add_argument("name", help="control-plane component, e.g. kube-apiserver")
     args = ap.parse_args(argv)
     cluster = default_cluster()
-    if args.cmd in CHANGES_CLUSTER:
-        with exclusive(cluster.state.parent / f".{cluster.name}.lock", f"cluster {cluster.name}"):
-            return run_command(cluster, args)
-    return run_command(cluster, args)
+    try:
+        if args.cmd in CHANGES_CLUSTER:
+            with exclusive(cluster.state.parent / f".{cluster.name}.lock", f"cluster {cluster.name}"):
+                return run_command(cluster, args)
+        return run_command(cluster, args)
+    except RuntimeError as e:  # a command of ours failed: its message says which and why
+        raise SystemExit(f"kubeha-cluster {args.cmd} ({cluster.name}): {e}") from None
 
 
 # Commands that start, stop or rewrite a cluster's processes run one at a time per cluster.

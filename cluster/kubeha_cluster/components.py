@@ -64,8 +64,11 @@ def control_plane(cluster: Cluster) -> list[Proc]:
         f"--service-cluster-ip-range={cluster.service_net}",
         f"--cluster-cidr={cluster.pod_net}", "--allocate-node-cidrs=false",
         "--controllers=*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller",
-        # Notice a stopped node in seconds, not minutes: fault tests remove nodes on purpose.
-        "--node-monitor-grace-period=20s",
+        # Notice a stopped node within a minute, not the default's 50 s plus eviction: fault
+        # tests remove nodes on purpose. Not shorter: on a busy 2-core machine a kubelet's status
+        # update (every 5 s) can be late by tens of seconds, and a node marked NotReady for that
+        # takes its pods out of every Service.
+        "--node-monitor-grace-period=40s",
     ], run, logs, netns=ns)
     sch_kc = pki / "scheduler.kubeconfig"
     scheduler = Proc("kube-scheduler", [
@@ -171,7 +174,10 @@ def _kubelet_config(node: Node) -> Path:
         # does not know, so a shared /var/log/pods loses the other nodes' (and clusters') logs.
         "podLogsDir": str(node.run / "pod-logs"),
         "registerNode": True, "serializeImagePulls": False,
-        "syncFrequency": "10s", "nodeStatusUpdateFrequency": "5s",
+        # Kubelet's defaults for its periodic work (pod resync 1 m, node status 10 s, volume
+        # usage 1 m) are kept or lengthened: every period costs CPU on each node of every
+        # cluster on this machine, and on 2 small cores that starves the pods under test.
+        "syncFrequency": "1m", "nodeStatusUpdateFrequency": "10s", "volumeStatsAggPeriod": "5m",
         "shutdownGracePeriod": "0s", "localStorageCapacityIsolation": True,
         "protectKernelDefaults": False, "makeIPTablesUtilChains": True,
         "oomScoreAdj": 0,  # a negative score needs CAP_SYS_RESOURCE, which a sandbox may lack

@@ -91,7 +91,10 @@ def run(*argv: str, check: bool = True, netns: str | None = None, input: str | N
         timeout: float = 60) -> subprocess.CompletedProcess:
     if netns:
         argv = ("nsenter", f"--net=/run/netns/{netns}", "--", *argv)
-    p = subprocess.run(list(argv), text=True, capture_output=True, input=input, timeout=timeout)
+    try:
+        p = subprocess.run(list(argv), text=True, capture_output=True, input=input, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"{' '.join(argv)} did not finish within {timeout:.0f}s") from None
     if check and p.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({p.returncode}): {p.stderr.strip() or p.stdout.strip()}")
     return p

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -181,6 +181,12 @@ class Cluster:
     def admin_kubeconfig(self) -> Path:
         return self.state / "admin.kubeconfig"
 
+    @property
+    def workers_record(self) -> Path:
+        """How many workers the running cluster was brought up with (written by `up`, removed by
+        `down`), so that every later command sees the same nodes without being told again."""
+        return self.state / "workers"
+
 
 def bin_dir() -> Path:
     """Where the pinned, version-keyed binaries are linked for use (helm, kubectl, ...)."""
@@ -208,6 +214,18 @@ def helm_bin() -> Path:
 
 
 def default_cluster() -> Cluster:
-    return Cluster(name=os.environ.get("KUBEHA_CLUSTER", "kubeha"),
-                   index=int(os.environ.get("KUBEHA_CLUSTER_INDEX", "0")),
-                   workers=int(os.environ.get("KUBEHA_WORKERS", "2")))
+    """The cluster the environment names. Its worker count: KUBEHA_WORKERS, else the count it
+    is running with, else 2."""
+    c = Cluster(name=os.environ.get("KUBEHA_CLUSTER", "kubeha"),
+                index=int(os.environ.get("KUBEHA_CLUSTER_INDEX", "0")))
+    workers = os.environ.get("KUBEHA_WORKERS") or recorded_workers(c) or "2"
+    if not str(workers).isdigit() or int(workers) < 1:
+        raise SystemExit(f"kubeha-cluster: KUBEHA_WORKERS must be a whole number ≥ 1, not {workers!r}")
+    return replace(c, workers=int(workers))
+
+
+def recorded_workers(c: Cluster) -> str | None:
+    try:
+        return c.workers_record.read_text().strip() or None
+    except OSError:
+        return None
