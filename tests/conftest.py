@@ -63,8 +63,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
     # Workers take groups in collection order (make test turns xdist's reordering off): the
     # modules that take minutes start first, so that none of them is left to run alone at the end.
-    items.sort(key=lambda item: next((i for i, m in enumerate(LONG_FIRST) if item.nodeid.startswith(m)),
-                                     len(LONG_FIRST)))
+    # The tests that need every cluster of the local inventory come last: the other clusters are
+    # brought up for them only (make test takes them down again before the disruptive phase).
+    def order(item):
+        if item.nodeid.startswith(NEED_EVERY_CLUSTER):
+            return len(LONG_FIRST) + 1
+        return next((i for i, m in enumerate(LONG_FIRST) if item.nodeid.startswith(m)), len(LONG_FIRST))
+    items.sort(key=order)
 
 
 # The longest modules of the suite, longest first (module times in reports/junit-*.xml).
@@ -79,6 +84,39 @@ LONG_FIRST = (
     "tests/collection/test_installed_collection.py",
     "tests/ship/test_sanity.py",
 )
+
+
+# Tests that use the local inventory's other clusters too (they take the `every_cluster` fixture).
+NEED_EVERY_CLUSTER = (
+    "tests/collection/test_multi_cluster.py",
+    "tests/ship/test_molecule.py::test_molecule_scenario_passes[multi-cluster]",
+)
+
+
+def pytest_configure(config):
+    global _CONFIG
+    _CONFIG = config
+
+
+_CONFIG = None
+_TIMES: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Append each test's time (setup + call + teardown) to reports/test-times.tsv as it finishes,
+    so that a run stopped half way still says where its time went."""
+    if _CONFIG is None or hasattr(_CONFIG, "workerinput") or not (ROOT / "reports").is_dir():
+        return
+    _TIMES[report.nodeid] = _TIMES.get(report.nodeid, 0.0) + report.duration
+    if report.when == "teardown":
+        with (ROOT / "reports" / "test-times.tsv").open("a") as f:
+            f.write(f"{_TIMES.pop(report.nodeid):.1f}\t{report.nodeid}\n")
+
+
+@pytest.fixture(scope="session")
+def every_cluster() -> None:
+    """Every cluster of inventories/local up (scripts/each-cluster; idempotent)."""
+    subprocess.run([str(ROOT / "scripts" / "each-cluster"), "up"], check=True)
 
 
 @pytest.fixture(scope="session")

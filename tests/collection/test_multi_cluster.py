@@ -25,12 +25,11 @@ def cluster_of(main, name: str, index: int):
     def cli(*args: str) -> str:
         return subprocess.run([str(CLI), *args], env=env, check=True, text=True,
                               capture_output=True, timeout=600).stdout.strip()
-    cli("up")  # already up under `make test`; quick and idempotent then
     return type(main)(kubeconfig=Path(cli("kubeconfig")), bin_dir=Path(cli("bin-dir")), node_ip=cli("node-ip"))
 
 
 @pytest.fixture(scope="module")
-def apps(cluster, tmp_path_factory):
+def apps(cluster, every_cluster, tmp_path_factory):
     """The same release in the same namespace on both clusters."""
     ns = new_namespace("kubeha-multi")
     tmp = tmp_path_factory.mktemp("multi")

@@ -22,7 +22,9 @@ def test_there_are_the_scenarios_of_the_shipping_and_topology_issues():
 
 @pytest.mark.parametrize("scenario", [pytest.param(s, marks=pytest.mark.xdist_group(f"molecule-{s}"))
                                       for s in SCENARIOS])
-def test_molecule_scenario_passes(cluster, scenario):
+def test_molecule_scenario_passes(cluster, scenario, request):
+    if scenario == "multi-cluster":
+        request.getfixturevalue("every_cluster")
     env = dict(os.environ, NO_COLOR="1", PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     p = subprocess.run(["molecule", "test", "-s", scenario], cwd=ROOT, env=env, text=True,
                        capture_output=True, timeout=1500)
