@@ -93,19 +93,14 @@ NEED_EVERY_CLUSTER = (
 )
 
 
-def pytest_configure(config):
-    global _CONFIG
-    _CONFIG = config
-
-
-_CONFIG = None
 _TIMES: dict[str, float] = {}
 
 
 def pytest_runtest_logreport(report):
     """Append each test's time (setup + call + teardown) to reports/test-times.tsv as it finishes,
     so that a run stopped half way still says where its time went."""
-    if _CONFIG is None or hasattr(_CONFIG, "workerinput") or not (ROOT / "reports").is_dir():
+    # Side by side, the controller writes the lines (workers' reports reach it too).
+    if os.environ.get("PYTEST_XDIST_WORKER") or not (ROOT / "reports").is_dir():
         return
     _TIMES[report.nodeid] = _TIMES.get(report.nodeid, 0.0) + report.duration
     if report.when == "teardown":
@@ -114,9 +109,10 @@ def pytest_runtest_logreport(report):
 
 
 @pytest.fixture(scope="session")
-def every_cluster() -> None:
-    """Every cluster of inventories/local up (scripts/each-cluster; idempotent)."""
-    subprocess.run([str(ROOT / "scripts" / "each-cluster"), "up"], check=True)
+def every_cluster(cluster) -> None:
+    """Every cluster of inventories/local up: the main one through `cluster`, the others here
+    (scripts/each-cluster; idempotent)."""
+    subprocess.run([str(ROOT / "scripts" / "each-cluster"), "--others", "up"], check=True)
 
 
 @pytest.fixture(scope="session")
