@@ -80,6 +80,7 @@ def teardown(cluster: Cluster, processes) -> None:
     _unmount_below(cluster.run_dir)
     for node in cluster.nodes:
         cgroups.remove(node.cgroup_parent)
+    cgroups.remove(cluster.cpu_group)
     cgroups.remove("/kubeha", only_if_empty=True)  # shared by clusters side by side
     shutil.rmtree(cluster.run_dir, ignore_errors=True)
     net.teardown(cluster)

@@ -9,6 +9,8 @@
               node as "name address", one a line
   lb-pool     print the LoadBalancer address pool ("first-last", inside the node range)
   ingress-ip  print the Ingress controller's LoadBalancer address
+  facts       print kubeconfig, bin-dir, node-ip and ingress-ip as one JSON object (`up` keeps a
+              copy in the state directory, which the shell shim prints without starting Python)
   node-stop   stop one node (drain it first for a planned removal): its LoadBalancer announcer,
               kube-proxy and kubelet end cleanly, its containers and containerd stop
   node-start  start a stopped node again; `up` also starts nodes left stopped
@@ -205,6 +207,7 @@ def up(cluster: Cluster) -> None:
                     p.name.startswith(f"{n.name}-") for n in stopped_nodes(cluster)):
                 say(f"starting add-on {p.name}")
                 p.start()
+        write_facts(cluster)
         say(f"already up ({cluster.name}); kubeconfig: {cluster.admin_kubeconfig}")
         return
     if any(p.running() for p in procs) or cluster.run_dir.exists() or \
@@ -243,6 +246,7 @@ def up(cluster: Cluster) -> None:
     for node in cluster.nodes:  # it reads its Node object when it starts
         by_name[f"{node.name}-kube-router"].start()
     wait_for("cluster DNS answering", lambda: dns_answers(cluster), 180, procs)
+    write_facts(cluster)
     t1 = time.monotonic()
     say(f"up in {t1 - t0:.1f}s (start {t1 - t_build:.1f}s); "
         f"kubeconfig: {cluster.admin_kubeconfig}")
@@ -416,6 +420,7 @@ def addons(cluster: Cluster, only_if_changed: bool = False) -> None:
 def down(cluster: Cluster, purge: bool) -> None:
     cleanup.teardown(cluster, all_processes(cluster))
     cluster.workers_record.unlink(missing_ok=True)
+    cluster.facts_file.unlink(missing_ok=True)
     if purge:
         shutil.rmtree(cluster.state, ignore_errors=True)
     say(f"down ({cluster.name})" + (", state purged" if purge else ""))
@@ -447,7 +452,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("up")
     d = sub.add_parser("down")
     d.add_argument("--purge", action="store_true", help="also delete PKI and kubeconfigs")
-    for name in ("status", "kubeconfig", "bin-dir", "build", "lb-pool", "ingress-ip"):
+    for name in ("status", "kubeconfig", "bin-dir", "build", "lb-pool", "ingress-ip", "facts"):
         sub.add_parser(name)
     ni = sub.add_parser("node-ip")
     ni.add_argument("name", nargs="?", help="a node name (default: the first node)")
@@ -470,6 +475,28 @@ def main(argv: list[str] | None = None) -> int:
 CHANGES_CLUSTER = {"up", "down", "node-stop", "node-start", "restart"}
 
 
+def ensure_tools() -> None:
+    if not helm_bin().exists() or not (kube_bin() / "kube").exists():
+        with exclusive(CACHE / ".build.lock", "the build cache"):
+            build_binaries(stdout=sys.stderr)
+    link_tools()
+
+
+def facts(cluster: Cluster) -> dict[str, str]:
+    """What a client of the cluster needs (the local inventory reads it once per playbook)."""
+    return {"kubeconfig": str(cluster.admin_kubeconfig), "bin_dir": str(bin_dir()),
+            "node_ip": cluster.nodes[0].ip, "ingress_ip": cluster.ingress_ip}
+
+
+def write_facts(cluster: Cluster) -> None:
+    # Read by the shell shim for `facts`: a playbook's inventory asks for them per cluster, and
+    # starting Python for it costs seconds on a small machine.
+    ensure_tools()
+    tmp = cluster.facts_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(facts(cluster), sort_keys=True) + "\n")
+    tmp.replace(cluster.facts_file)
+
+
 def run_command(cluster: Cluster, args: argparse.Namespace) -> int:
     if args.cmd == "up":
         up(cluster)
@@ -480,11 +507,11 @@ def run_command(cluster: Cluster, args: argparse.Namespace) -> int:
     elif args.cmd == "kubeconfig":
         print(cluster.admin_kubeconfig)
     elif args.cmd == "bin-dir":
-        if not helm_bin().exists() or not (kube_bin() / "kube").exists():
-            with exclusive(CACHE / ".build.lock", "the build cache"):
-                build_binaries(stdout=sys.stderr)
-        link_tools()
+        ensure_tools()
         print(bin_dir())
+    elif args.cmd == "facts":
+        ensure_tools()
+        print(json.dumps(facts(cluster), sort_keys=True))
     elif args.cmd == "node-ip":
         if args.all:
             for node in cluster.nodes:

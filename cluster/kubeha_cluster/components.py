@@ -34,7 +34,7 @@ def control_plane(cluster: Cluster) -> list[Proc]:
         "--unsafe-no-fsync", "--snapshot-count=10000", "--quota-backend-bytes=2147483648",
         # One member, no peer to keep in step: a slow raft tick costs nothing but saves CPU.
         "--heartbeat-interval=500", "--election-timeout=2500",
-    ], run, logs, netns=ns)
+    ], run, logs, netns=ns, cpu_group=cluster.cpu_group)
     apiserver = Proc("kube-apiserver", [
         str(kube / "kube-apiserver"),
         f"--advertise-address={cluster.cp_ip}", "--bind-address=0.0.0.0",
@@ -52,7 +52,7 @@ def control_plane(cluster: Cluster) -> list[Proc]:
         f"--service-cluster-ip-range={cluster.service_net}",
         "--service-node-port-range=30000-32767",
         "--allow-privileged=true", "--profiling=false", "--event-ttl=1h",
-    ], run, logs, netns=ns)
+    ], run, logs, netns=ns, cpu_group=cluster.cpu_group)
     common = ["--leader-elect=false", "--bind-address=127.0.0.1", "--profiling=false"]
     cm_kc = pki / "controller-manager.kubeconfig"
     controller_manager = Proc("kube-controller-manager", [
@@ -71,24 +71,25 @@ def control_plane(cluster: Cluster) -> list[Proc]:
         # update (every 5 s) can be late by tens of seconds, and a node marked NotReady for that
         # takes its pods out of every Service.
         "--node-monitor-grace-period=40s",
-    ], run, logs, netns=ns)
+    ], run, logs, netns=ns, cpu_group=cluster.cpu_group)
     sch_kc = pki / "scheduler.kubeconfig"
     scheduler = Proc("kube-scheduler", [
         str(kube / "kube-scheduler"), *common,
         f"--kubeconfig={sch_kc}", f"--authentication-kubeconfig={sch_kc}",
         f"--authorization-kubeconfig={sch_kc}",
-    ], run, logs, netns=ns)
+    ], run, logs, netns=ns, cpu_group=cluster.cpu_group)
     forward = Proc("api-forward", [
         shutil.which("socat") or "/usr/bin/socat",
         f"TCP-LISTEN:{cluster.host_api_port},bind=127.0.0.1,reuseaddr,fork",
         f"TCP:{cluster.cp_ip}:{cluster.api_port}",
-    ], run, logs)
+    ], run, logs, cpu_group=cluster.cpu_group)
     # MetalLB's controller: allocates LoadBalancer addresses from the pool (no webhook: the
     # pool is written by `up` itself).
     metallb = Proc("metallb-controller", [
         str(metallb_bin() / "controller"), "--namespace=metallb-system",
         "--webhook-mode=disabled", "--disable-cert-rotation", "--port=7472",
-    ], run, logs, netns=ns, env={"KUBECONFIG": str(pki / "metallb-controller.kubeconfig")})
+    ], run, logs, netns=ns, env={"KUBECONFIG": str(pki / "metallb-controller.kubeconfig")},
+       cpu_group=cluster.cpu_group)
     return [etcd, apiserver, controller_manager, scheduler, forward, metallb]
 
 
@@ -214,17 +215,21 @@ def node_processes(node: Node, write_configs: bool = False) -> list[Proc]:
         _kube_proxy_config(node)
     containerd = Proc(f"{node.name}-containerd", [
         shutil.which("containerd") or "/usr/bin/containerd", f"--config={node.dir / 'containerd.toml'}",
-    ], c.run_dir, c.logs, netns=node.netns)
+    ], c.run_dir, c.logs, netns=node.netns, cpu_group=c.cpu_group)
     kubelet = Proc(f"{node.name}-kubelet", [
         str(kube / "kubelet"), f"--config={node.dir / 'kubelet.yaml'}",
         f"--kubeconfig={c.pki / f'kubelet-{node.name}.kubeconfig'}",
         f"--root-dir={run / 'kubelet'}", f"--cert-dir={run / 'kubelet-pki'}",
         f"--hostname-override={node.name}", f"--node-ip={node.ip}",
         f"--node-labels=kubeha.io/cluster={c.name}",
-    ], c.run_dir, c.logs, netns=node.netns)
+        # cAdvisor's per-container stats every minute, not every 10 s: each kubelet's cAdvisor
+        # walks every cgroup of the machine (all nodes share one kernel), and nothing here reads
+        # stats more often (no metrics-server; eviction thresholds are far away).
+        "--housekeeping-interval=60s",
+    ], c.run_dir, c.logs, netns=node.netns, cpu_group=c.cpu_group)
     proxy = Proc(f"{node.name}-kube-proxy", [
         str(kube / "kube-proxy"), f"--config={node.dir / 'kube-proxy.yaml'}",
-    ], c.run_dir, c.logs, netns=node.netns)
+    ], c.run_dir, c.logs, netns=node.netns, cpu_group=c.cpu_group)
     # kube-router with only its firewall: enforces NetworkPolicy for this node's pods with
     # iptables and ipset in the node's namespace (routing and service proxy stay off).
     first, last = c.lb_pool
@@ -234,5 +239,5 @@ def node_processes(node: Node, write_configs: bool = False) -> list[Proc]:
         f"--kubeconfig={c.pki / 'kube-router.kubeconfig'}", f"--hostname-override={node.name}",
         f"--service-cluster-ip-range={c.service_net}", "--service-node-port-range=30000-32767",
         f"--loadbalancer-ip-range={c.lb_cidr}", "--enable-ipv6=false", "--health-port=0",
-    ], c.run_dir, c.logs, netns=node.netns)
+    ], c.run_dir, c.logs, netns=node.netns, cpu_group=c.cpu_group)
     return [containerd, kubelet, proxy, router]

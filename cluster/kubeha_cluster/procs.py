@@ -12,10 +12,28 @@ import time
 from pathlib import Path
 
 
+CPU_HIERARCHY = Path("/sys/fs/cgroup/cpu")
+
+
+def join_cpu_group(pid: int, group: str) -> None:
+    """Move a process (and so everything it starts later) into a cgroup of the v1 cpu hierarchy;
+    nothing happens where that hierarchy is missing or read-only."""
+    if not CPU_HIERARCHY.is_dir():
+        return
+    try:
+        d = CPU_HIERARCHY / group.strip("/")
+        d.mkdir(parents=True, exist_ok=True)
+        (d / "cgroup.procs").write_text(f"{pid}\n")
+    except OSError:
+        pass
+
+
 class Proc:
     def __init__(self, name: str, argv: list[str], run_dir: Path, log_dir: Path,
-                 netns: str | None = None, env: dict[str, str] | None = None):
+                 netns: str | None = None, env: dict[str, str] | None = None,
+                 cpu_group: str | None = None):
         self.name, self.argv, self.netns, self.env = name, argv, netns, env
+        self.cpu_group = cpu_group
         self.pidfile = run_dir / "pids" / f"{name}.pid"
         self.logfile = log_dir / f"{name}.log"
 
@@ -57,6 +75,8 @@ class Proc:
             p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                  start_new_session=True, env=env, close_fds=True)
         self.pidfile.write_text(f"{p.pid}\n")
+        if self.cpu_group:
+            join_cpu_group(p.pid, self.cpu_group)
 
     def exited_early(self) -> str | None:
         """The tail of the log when the process died, else None."""

@@ -182,6 +182,20 @@ class Cluster:
         return self.state / "admin.kubeconfig"
 
     @property
+    def cpu_group(self) -> str:
+        """The cpu cgroup of the cluster's own processes (control plane and node daemons, and the
+        container shims they start). It sits beside the nodes' pod cgroups under /kubeha, which
+        keeps the default weight of one process: however many components tick in the
+        background, the machine's own work (an editor, a build, ansible-playbook) still gets
+        its share of the CPU, and the cluster gets all of the rest."""
+        return f"/kubeha/system-{self.name}"
+
+    @property
+    def facts_file(self) -> Path:
+        """`kubeha-cluster facts` of the running cluster (written by `up`, removed by `down`)."""
+        return self.state / "facts.json"
+
+    @property
     def workers_record(self) -> Path:
         """How many workers the running cluster was brought up with (written by `up`, removed by
         `down`), so that every later command sees the same nodes without being told again."""

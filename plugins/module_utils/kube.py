@@ -4,7 +4,8 @@
 """Shared helpers of the kubeha.webapp modules.
 
 - an API client built from the same connection options as kubernetes.core's modules (so one
-  ``module_defaults`` entry serves both);
+  ``module_defaults`` entry serves both): kube_http's own small client for a kubeconfig, the
+  ``kubernetes`` package's for everything else;
 - error messages that say what went wrong in a user's words (unreachable API, refused
   credentials, RBAC denial) instead of a stack trace;
 - decoding of Helm's release records (Secrets of type ``helm.sh/release.v1``);
@@ -20,28 +21,18 @@ import copy
 import gzip
 import hashlib
 import json
+import os
 import re
 import time
 
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import K8S_AUTH_OPTIONS
 
-try:
-    import kubernetes
-    from kubernetes.client.rest import ApiException
-
-    HAS_K8S = True
-    K8S_IMP_ERR = None
-except ImportError as exc:  # pragma: no cover - reported by the module
-    HAS_K8S = False
-    K8S_IMP_ERR = str(exc)
-    ApiException = Exception
-
-try:
-    import urllib3
-
-    HAS_URLLIB3 = True
-except ImportError:  # pragma: no cover
-    HAS_URLLIB3 = False
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_http import (
+    ApiError,
+    ConfigError,
+    HttpClient,
+    light_config,
+)
 
 try:
     import yaml
@@ -67,14 +58,6 @@ class KubeError(Exception):
     """An error with a message fit for the user."""
 
 
-def require_kubernetes(module):
-    if not HAS_K8S:
-        module.fail_json(
-            msg="the 'kubernetes' Python package is required on the host running this module "
-            "(pip install kubernetes): %s" % K8S_IMP_ERR
-        )
-
-
 def _auth_from_params(params):
     """Connection options → kubernetes.core's get_api_client keyword arguments."""
     auth = {}
@@ -86,22 +69,38 @@ def _auth_from_params(params):
 
 
 def api_client(module):
-    """Return a ``kubernetes.client.ApiClient`` for the module's connection options.
+    """A client for the module's connection options, with ``request()`` and ``host``.
 
-    The configuration is built by kubernetes.core's own client factory, so kubeconfig, context,
-    host/api_key, certificates and the K8S_AUTH_* environment variables behave exactly as in
+    A kubeconfig-only connection gets kube_http's client (no import of the kubernetes package);
+    anything else is configured by kubernetes.core's own client factory, so host/api_key,
+    certificates, proxies and the K8S_AUTH_* environment variables behave exactly as in
     kubernetes.core's modules.
     """
-    require_kubernetes(module)
-    from ansible_collections.kubernetes.core.plugins.module_utils.k8s import client as k8s_client
-
     auth = _auth_from_params(module.params)
+    try:
+        config = light_config(auth)
+        if config is not None:
+            return HttpClient(config)
+    except ConfigError as exc:
+        raise KubeError(str(exc))
+    except Exception as exc:  # unreadable YAML, certificate files, a malformed entry
+        raise KubeError("cannot build a Kubernetes client from the kubeconfig: %s" % exc)
+    return _kubernetes_package_client(module, auth)
+
+
+def _kubernetes_package_client(module, auth):
+    try:
+        import kubernetes  # noqa: F401  (seconds to import: only when kube_http cannot serve)
+        from ansible_collections.kubernetes.core.plugins.module_utils.k8s import client as k8s_client
+    except ImportError as exc:
+        module.fail_json(
+            msg="the 'kubernetes' Python package is required on the host running this module "
+            "for these connection options (pip install kubernetes): %s" % exc
+        )
     kubeconfig = auth.get("kubeconfig")
     if isinstance(kubeconfig, str):
-        import os
-
         path = os.path.expanduser(kubeconfig)
-        if not os.path.exists(path):
+        if os.pathsep not in kubeconfig and not os.path.exists(path):
             raise KubeError("kubeconfig file %s does not exist" % kubeconfig)
         auth["kubeconfig"] = path
     try:
@@ -114,7 +113,39 @@ def api_client(module):
             k8s_client._set_header(client, header, value)
     except Exception as exc:  # kubernetes.config raises several types
         raise KubeError(_config_error_text(str(exc), auth))
-    return client
+    return PackageClient(client)
+
+
+class PackageClient:
+    """The kubernetes package's ApiClient behind the same request() as kube_http.HttpClient."""
+
+    def __init__(self, client):
+        self._client = client
+        self.host = client.configuration.host
+
+    def request(self, method, path, query=None, body=None, timeout=10, accept="application/json"):
+        from kubernetes.client.rest import ApiException
+        import urllib3
+
+        headers = {"Accept": accept}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            resp = self._client.call_api(
+                path,
+                method,
+                query_params=list((query or {}).items()),
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=timeout,
+            )
+        except ApiException as exc:
+            raise ApiError(exc.status or 0, exc.reason, exc.body if isinstance(exc.body, str) else "")
+        except urllib3.exceptions.HTTPError as exc:
+            raise ApiError(0, str(exc))
+        return (resp[0] if isinstance(resp, tuple) else resp).data
 
 
 def _config_error_text(text, auth):
@@ -124,10 +155,7 @@ def _config_error_text(text, auth):
 
 
 def api_host(client):
-    try:
-        return client.configuration.host
-    except Exception:  # pragma: no cover
-        return "?"
+    return getattr(client, "host", "?")
 
 
 def describe_error(exc, client=None, what=None):
@@ -135,37 +163,22 @@ def describe_error(exc, client=None, what=None):
     where = " (%s)" % what if what else ""
     if isinstance(exc, KubeError):
         return str(exc)
-    if HAS_K8S and isinstance(exc, ApiException):
-        reason = exc.reason
+    if isinstance(exc, ApiError):
+        host = api_host(client) if client else "?"
+        if not exc.status:
+            m = re.search(r"(Connection refused|timed out|Name or service not known|No route to host"
+                          r"|certificate verify failed[^']*)", exc.reason or "")
+            return "cannot reach the Kubernetes API at %s%s: %s" % (host, where, m.group(1) if m else exc.reason)
         message = ""
         try:
-            body = json.loads(exc.body)
-            message = body.get("message", "")
+            message = json.loads(exc.body).get("message", "")
         except Exception:
-            message = (exc.body or "")[:300] if isinstance(exc.body, str) else ""
+            message = (exc.body or "")[:300]
         if exc.status == 401:
-            return "the Kubernetes API at %s refused the credentials (401 Unauthorized)%s" % (
-                api_host(client) if client else "?",
-                where,
-            )
+            return "the Kubernetes API at %s refused the credentials (401 Unauthorized)%s" % (host, where)
         if exc.status == 403:
-            return "forbidden by RBAC%s: %s" % (where, message or reason)
-        if exc.status == 0 or exc.status is None:
-            return "cannot reach the Kubernetes API at %s%s: %s" % (
-                api_host(client) if client else "?",
-                where,
-                reason,
-            )
-        return "Kubernetes API error %s %s%s: %s" % (exc.status, reason, where, message)
-    if HAS_URLLIB3 and isinstance(exc, urllib3.exceptions.HTTPError):
-        text = str(exc)
-        m = re.search(r"(Connection refused|timed out|Name or service not known|No route to host"
-                      r"|certificate verify failed[^']*)", text)
-        return "cannot reach the Kubernetes API at %s%s: %s" % (
-            api_host(client) if client else "?",
-            where,
-            m.group(1) if m else text,
-        )
+            return "forbidden by RBAC%s: %s" % (where, message or exc.reason)
+        return "Kubernetes API error %s %s%s: %s" % (exc.status, exc.reason, where, message)
     return "%s%s: %s" % (type(exc).__name__, where, exc)
 
 
@@ -176,59 +189,28 @@ TRANSIENT_API_STATUSES = (0, None, 429, 500, 502, 503, 504)
 def is_transient(exc):
     """Whether an API error is an outage worth waiting out (no connection, the server restarting
     or overloaded) rather than an answer (403, 404, 422, ...)."""
-    if HAS_K8S and isinstance(exc, ApiException):
-        return exc.status in TRANSIENT_API_STATUSES
-    return HAS_URLLIB3 and isinstance(exc, urllib3.exceptions.HTTPError)
+    return isinstance(exc, ApiError) and exc.status in TRANSIENT_API_STATUSES
 
 
 def get_json(client, path, query=None, timeout=10):
     """GET an API path and return the decoded JSON (a dict), or None when it is 404."""
     try:
-        resp = client.call_api(
-            path,
-            "GET",
-            query_params=list((query or {}).items()),
-            header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            _request_timeout=timeout,
-        )
-    except ApiException as exc:
+        data = client.request("GET", path, query=query, timeout=timeout)
+    except ApiError as exc:
         if exc.status == 404:
             return None
         raise
-    data = resp[0].data if isinstance(resp, tuple) else resp.data
     return json.loads(data)
 
 
 def call_json(client, method, path, body=None, query=None, timeout=10):
-    headers = {"Accept": "application/json"}
-    if body is not None:
-        headers["Content-Type"] = "application/json"
-    resp = client.call_api(
-        path,
-        method,
-        query_params=list((query or {}).items()),
-        header_params=headers,
-        body=body,
-        auth_settings=["BearerToken"],
-        _preload_content=False,
-        _request_timeout=timeout,
-    )
-    data = resp[0].data if isinstance(resp, tuple) else resp.data
+    data = client.request(method, path, query=query, body=body, timeout=timeout)
     return json.loads(data) if data else {}
 
 
 def pod_log(client, namespace, name, timeout=10):
-    resp = client.call_api(
-        "/api/v1/namespaces/%s/pods/%s/log" % (namespace, name),
-        "GET",
-        header_params={"Accept": "application/json, */*"},
-        auth_settings=["BearerToken"],
-        _preload_content=False,
-        _request_timeout=timeout,
-    )
-    data = resp[0].data if isinstance(resp, tuple) else resp.data
+    data = client.request("GET", "/api/v1/namespaces/%s/pods/%s/log" % (namespace, name),
+                          timeout=timeout, accept="application/json, */*")
     return data.decode("utf-8", "replace")
 
 
@@ -383,7 +365,7 @@ def delete_pod(client, namespace, name, grace=0):
             "/api/v1/namespaces/%s/pods/%s" % (namespace, name),
             body={"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": grace},
         )
-    except ApiException as exc:
+    except ApiError as exc:
         if exc.status != 404:
             raise
 
@@ -402,7 +384,7 @@ def pod_problem(pod):
     return None
 
 
-def wait_pod(client, namespace, name, until, timeout, poll=0.25):
+def wait_pod(client, namespace, name, until, timeout, poll=1.0):
     """Poll a pod until ``until(pod)`` is true; returns (pod, problem). problem is a string when
     the pod cannot get there (image, scheduling) or the time ran out."""
     deadline = time.time() + timeout

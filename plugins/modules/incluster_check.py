@@ -151,7 +151,7 @@ def check_with_probe(client, p, name, endpoint):
         good = [ln for ln in tries if ln[1] and (not p["expected_body"] or p["expected_body"] in ln[2])]
         if good or time.time() > deadline:
             break
-        time.sleep(0.5)
+        time.sleep(1.0)
     last = (good or tries or [(0, False, "no request made")])[-1]
     ok = bool(good)
     result = dict(name=endpoint["name"], url=endpoint["url"], host="", ok=ok, attempts=len(tries),

@@ -49,9 +49,16 @@ options:
     description: Run C(binary_path version) and fail with a clear message when helm cannot run.
     type: bool
     default: false
+  namespace_info:
+    description:
+      - Return whether the release's namespace exists and its labels (C(exists) is null,
+        without failing, when the identity may not read namespaces).
+    type: bool
+    default: false
 requirements:
-  - kubernetes >= 24.2.0
   - PyYAML
+  - kubernetes >= 24.2.0, only for connection options beyond a kubeconfig and context (see
+    module_utils/kube_http.py)
 author:
   - kubeha maintainers (@kubeha)
 """
@@ -66,6 +73,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+namespace:
+  description: The release's namespace (with I(namespace_info)).
+  returned: when namespace_info
+  type: dict
+  sample: {exists: true, labels: {pod-security.kubernetes.io/enforce: restricted}}
 exists:
   description: Whether the release has any stored revision.
   returned: always
@@ -107,6 +119,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
+    ApiError,
     KubeError,
     api_client,
     describe_error,
@@ -319,6 +332,18 @@ def helm_check(module, binary):
     return dict(path=path, version=out.strip())
 
 
+def namespace_view(client, name):
+    try:
+        ns = get_json(client, "/api/v1/namespaces/%s" % name)
+    except ApiError as exc:
+        if exc.status == 403:  # a namespaced identity: the role that needs it says so
+            return dict(exists=None, labels={})
+        raise
+    if ns is None:
+        return dict(exists=False, labels={})
+    return dict(exists=True, labels=(ns.get("metadata") or {}).get("labels") or {})
+
+
 def main():
     spec = argument_spec(
         HELM_AUTH_OPTIONS,
@@ -328,6 +353,7 @@ def main():
         chart_ref=dict(type="path"),
         check_helm=dict(type="bool", default=False),
         nodes=dict(type="bool", default=False),
+        namespace_info=dict(type="bool", default=False),
     )
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     if not HAS_YAML:
@@ -362,6 +388,8 @@ def main():
                 result["live"] = live_objects(client, p["release_namespace"], rel)
         if p["nodes"]:
             result["nodes"] = nodes_view(client)
+        if p["namespace_info"]:
+            result["namespace"] = namespace_view(client, p["release_namespace"])
         if p["chart_ref"]:
             if not os.path.isfile(os.path.join(p["chart_ref"], "Chart.yaml")):
                 module.fail_json(msg="%s is not a chart directory (no Chart.yaml)" % p["chart_ref"],

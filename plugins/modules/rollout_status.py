@@ -41,7 +41,7 @@ options:
   poll_interval:
     description: Seconds between two looks at the rollout.
     type: float
-    default: 0.5
+    default: 1.0
   unready_grace:
     description:
       - Seconds a new pod may stay unready beyond its readiness probe's failure budget
@@ -363,7 +363,7 @@ def main():
         name=dict(type="str", required=True),
         namespace=dict(type="str", required=True),
         timeout=dict(type="int", default=300),
-        poll_interval=dict(type="float", default=0.5),
+        poll_interval=dict(type="float", default=1.0),
         unready_grace=dict(type="int", default=5),
         unschedulable_grace=dict(type="int", default=60),
         max_restarts=dict(type="int", default=2),

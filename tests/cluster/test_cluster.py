@@ -110,3 +110,21 @@ def test_a_deleted_pod_is_replaced_and_the_service_keeps_answering(cluster, name
         return victim not in ready and len(ready) == 3 and ready
 
     eventually(replaced, timeout=90)
+
+
+def test_the_clusters_own_processes_share_one_cpu_cgroup_beside_the_pods(cluster):
+    """Control plane, node daemons and container shims count as one CPU consumer for the
+    machine's scheduler (see Cluster.cpu_group), and the facts file names the kubeconfig."""
+    from pathlib import Path
+    group = Path("/sys/fs/cgroup/cpu/kubeha/system-kubeha")
+    pids = {int(p) for p in (group / "cgroup.procs").read_text().split()}
+    names = set()
+    for pid in pids:
+        try:
+            names.add(Path(f"/proc/{pid}/comm").read_text().strip())
+        except OSError:
+            pass
+    for component in ("etcd", "kube-apiserver", "kubelet", "containerd", "kube-proxy"):
+        assert component in names, f"{component} is not in {group}: {sorted(names)}"
+    facts = json.loads(Path("/var/lib/kubeha/kubeha/facts.json").read_text())
+    assert facts["kubeconfig"] == str(cluster.kubeconfig)

@@ -183,3 +183,59 @@ def new_namespace(prefix: str = "kubeha-coll") -> str:
 
 def delete_namespace(cluster, namespace: str) -> None:
     cluster.kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=false", check=False)
+
+
+# -- many refused runs in one ansible-playbook -----------------------------------------------
+# The role each playbook runs first: a bad argument is refused there.
+PLAYBOOK_ROLE = {"deploy": "install", "scale": "scale", "upgrade": "upgrade", "rollback": "rollback",
+                 "verify": "verify", "uninstall": "uninstall", "bootstrap": "bootstrap"}
+CASE_MARK = "@@case "
+
+
+def run_cases(cases: list[tuple[str, dict]], play_vars: dict, *, inventory: Path | None = None,
+              tmp: Path, timeout: float = 1800) -> list[tuple[bool, str]]:
+    """Run each (playbook, vars) case as the role that playbook runs, one after the other in a
+    single ansible-playbook (starting one costs tens of seconds on a small machine), each in a
+    block whose rescue lets the next one run. Returns, per case, whether it failed and its part
+    of the output (the error the role printed)."""
+    tasks = []
+    for i, (playbook, extra) in enumerate(cases):
+        tasks.append({
+            "name": f"Case {i}",
+            "block": [
+                {"name": f"{CASE_MARK}{i}", "ansible.builtin.debug": {"msg": f"{playbook} with {extra}"}},
+                # The shared settings' checks, which the playbook runs as a dependency of its role
+                # (a play runs a dependency once; an include runs it every time).
+                {"name": "Shared settings", "ansible.builtin.include_role": {"name": "kubeha.webapp.webapp"},
+                 "vars": extra},
+                {"name": "Run the role", "ansible.builtin.include_role": {
+                    "name": f"kubeha.webapp.{PLAYBOOK_ROLE[playbook]}"}, "vars": extra},
+                {"name": "The role passed", "ansible.builtin.set_fact": {f"case_{i}_passed": True}},
+            ],
+            "rescue": [{"name": "The role failed", "ansible.builtin.set_fact": {f"case_{i}_failed": True}}],
+        })
+    auth = {"kubeconfig": "{{ webapp_kubeconfig }}", "context": "{{ webapp_context | default('', true) or omit }}"}
+    play = [{
+        "name": "Refused arguments, one case after the other",
+        "hosts": "{{ kubeha_clusters | default('clusters') }}",
+        "gather_facts": False,
+        "vars": "PLAY_VARS",
+        "module_defaults": {"group/kubeha.webapp.k8s": auth,
+                            "group/kubeha.webapp.helm": {**auth, "binary_path": "{{ webapp_helm_binary }}"}},
+        "tasks": [{"name": f"{CASE_MARK}start", "ansible.builtin.debug": {"msg": "cases"}}] + tasks
+                 + [{"name": f"{CASE_MARK}end", "ansible.builtin.debug": {"msg": "done"}}],
+    }]
+    play_vars = dict(play_vars)
+    hosts = {"kubeha_clusters": play_vars.pop("kubeha_clusters", "clusters")}
+    play[0]["vars"] = play_vars
+    path = tmp / "cases.yml"
+    path.write_text(json.dumps(play, indent=1))
+    # The playbook lives outside the repository: the collection comes from ansible.cfg's path.
+    run = run_playbook(path, hosts, inventory=inventory or LOCAL_INVENTORY, timeout=timeout)
+    parts = re.split(r"TASK \[" + re.escape(CASE_MARK) + r"(\d+|end)\]", run.output)
+    out = {}
+    for j in range(1, len(parts) - 1, 2):
+        if parts[j] != "end":
+            out[int(parts[j])] = parts[j + 1]
+    assert len(out) == len(cases), f"not every case ran:\n{run.tail(60)}"
+    return [("The role failed" in out[i], " ".join(out[i].split())) for i in range(len(cases))]

@@ -1,11 +1,14 @@
 """Every role refuses bad arguments before touching the cluster, naming the argument.
 
-A release is deployed first; after each refused run the release must be exactly as it was: same
-helm revision, same Deployment generation, same image.
+A release is deployed first; after the refused runs the release must be exactly as it was: same
+helm revision, same Deployment generation, same image. The runs share one ansible-playbook
+(playlib.run_cases), each case in a block of its own.
 """
 from __future__ import annotations
 
 import pytest
+
+from playlib import run_cases
 
 pytestmark = pytest.mark.cluster
 
@@ -54,38 +57,51 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("playbook,extra,texts", CASES, ids=[
-    f"{c[0]}-{'-'.join(f'{k}={v}' for k, v in c[1].items()) or 'missing'}" for c in CASES])
-def test_bad_argument_is_refused_without_change(deployed, playbook, extra, texts):
-    before = snapshot(deployed)
-    run = deployed.play(playbook, expect_ok=False, **extra)
-    flat = run.flat()
-    for text in texts:
-        assert text in flat, f"{text!r} not in the error:\n{run.tail(40)}"
-    assert snapshot(deployed) == before, "a refused run changed the cluster"
+UNREACHABLE = [("deploy", {}), ("upgrade", {"upgrade_image_tag": "v2"}), ("scale", {"scale_replicas": 3}),
+               ("rollback", {}), ("verify", {})]
 
 
-def test_unreachable_cluster_is_reported_naming_the_kubeconfig(deployed, tmp_path):
-    kubeconfig = tmp_path / "unreachable.yaml"
-    kubeconfig.write_text(
+@pytest.fixture(scope="module")
+def refused(deployed, tmp_path_factory):
+    """Every bad run of this module, in one ansible-playbook (see playlib.run_cases), with the
+    release's state before and after."""
+    tmp = tmp_path_factory.mktemp("cases")
+    unreachable = tmp / "unreachable.yaml"
+    unreachable.write_text(
         "apiVersion: v1\nkind: Config\n"
         "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true}}]\n"
         "users: [{name: u, user: {token: nothing}}]\n"
         "contexts: [{name: gone, context: {cluster: gone, user: u}}]\ncurrent-context: gone\n"
     )
+    cases = [(playbook, extra) for playbook, extra, _ in CASES]
+    cases += [(playbook, {**extra, "webapp_kubeconfig": str(unreachable), "webapp_context": ""})
+              for playbook, extra in UNREACHABLE]
+    cases += [("verify", {"webapp_context": "no-such-context"})]
     before = snapshot(deployed)
-    for playbook, extra in (("deploy", {}), ("upgrade", {"upgrade_image_tag": "v2"}),
-                            ("scale", {"scale_replicas": 3}), ("rollback", {}), ("verify", {})):
-        run = deployed.play(playbook, expect_ok=False, webapp_kubeconfig=str(kubeconfig),
-                            webapp_context="", **extra)
-        flat = run.flat()
-        assert f"webapp_kubeconfig={kubeconfig}" in flat, run.tail(40)
-        assert "cannot reach the Kubernetes API at https://127.0.0.1:9" in flat, run.tail(40)
-    assert snapshot(deployed) == before
+    results = run_cases(cases, deployed.vars, tmp=tmp)
+    return {"results": results, "before": before, "after": snapshot(deployed), "kubeconfig": unreachable}
 
 
-def test_unknown_context_is_reported_naming_it(deployed):
-    before = snapshot(deployed)
-    run = deployed.play("verify", expect_ok=False, webapp_context="no-such-context")
-    assert "webapp_context=no-such-context" in run.flat(), run.tail(40)
-    assert snapshot(deployed) == before
+@pytest.mark.parametrize("index", range(len(CASES)), ids=[
+    f"{c[0]}-{'-'.join(f'{k}={v}' for k, v in c[1].items()) or 'missing'}" for c in CASES])
+def test_bad_argument_is_refused_naming_it(refused, index):
+    failed, out = refused["results"][index]
+    assert failed, f"{CASES[index]} was not refused:\n{out[-3000:]}"
+    for text in CASES[index][2]:
+        assert text in out, f"{text!r} not in the error:\n{out[-3000:]}"
+
+
+def test_no_refused_run_changed_the_release(refused):
+    assert refused["after"] == refused["before"], "a refused run changed the cluster"
+
+
+@pytest.mark.parametrize("index", range(len(UNREACHABLE)), ids=[c[0] for c in UNREACHABLE])
+def test_unreachable_cluster_is_reported_naming_the_kubeconfig(refused, index):
+    failed, out = refused["results"][len(CASES) + index]
+    assert failed and f"webapp_kubeconfig={refused['kubeconfig']}" in out, out[-3000:]
+    assert "cannot reach the Kubernetes API at https://127.0.0.1:9" in out, out[-3000:]
+
+
+def test_unknown_context_is_reported_naming_it(refused):
+    failed, out = refused["results"][-1]
+    assert failed and "webapp_context=no-such-context" in out, out[-3000:]

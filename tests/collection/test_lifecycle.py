@@ -3,6 +3,10 @@
 Each step looks at the cluster afterwards: helm's history (revision numbers, descriptions), the
 Deployment (replicas, change cause), the image on the pods, and what the Service answers. The
 tests run in order and share one release (namespace kubeha-coll-<id>).
+
+What the molecule scenarios prove is not proven again here (each play costs minutes on a small
+machine): a second deploy changing nothing (default's idempotence), an upgrade to the broken
+image rolled back (upgrade-rollback, and tests/topology under load), self-heal (scale).
 """
 from __future__ import annotations
 
@@ -44,22 +48,16 @@ def test_deploy_installs_and_verifies(app):
     assert [p for p in left["items"] if not p["metadata"].get("deletionTimestamp")] == []
 
 
-def test_second_deploy_changes_nothing(app):
-    run = app.play("deploy")
-    assert run.changed == 0, run.tail()
-    assert app.revision() == 1
-
-
 def test_scale_goes_through_the_release_and_a_later_deploy_keeps_it(app):
-    app.play("scale", scale_replicas=4)
+    app.play("scale", scale_replicas=3)
     assert app.revision() == 2
-    assert app.values()["replicas"] == 4
+    assert app.values()["replicas"] == 3
     dep = app.deployment()
-    assert dep["spec"]["replicas"] == 4 and dep["status"].get("readyReplicas") == 4
+    assert dep["spec"]["replicas"] == 3 and dep["status"].get("readyReplicas") == 3
     run = app.play("deploy")
     assert run.changed == 0, "a deploy after a scale must keep the scaled count"
     assert "install keeps the live ones" in run.flat()
-    assert app.deployment()["spec"]["replicas"] == 4
+    assert app.deployment()["spec"]["replicas"] == 3
     app.play("scale", scale_replicas=2)
     assert app.deployment()["spec"]["replicas"] == 2
     assert app.revision() == 3
@@ -95,28 +93,6 @@ def test_upgrade_to_v2_rolls_out_and_verifies(app):
     assert "replicas ok 2/2" in run.flat()
     # A client pod requested the Service during the whole rolling update: nothing failed.
     assert "continuity ok" in run.flat()
-    again = app.play("upgrade", upgrade_image_tag="v2")
-    assert again.changed == 0 and app.revision() == before + 1
-
-
-def test_failed_upgrade_to_broken_is_rolled_back(app):
-    good = app.revision()
-    run = app.play("upgrade", expect_ok=False, upgrade_image_tag="broken")
-    flat = run.flat()
-    # The play fails with the reason: the new pod never became ready.
-    assert "upgrade kubeha/web:v2 -> kubeha/web:broken of release webapp failed" in flat
-    assert "not ready" in flat and "503" in flat
-    assert f"rolled back to revision {good}" in flat
-    # Detected from the readiness signal, not by waiting out the rollout timeout (300 s) or the
-    # Deployment's progress deadline (180 s); bench/failed_upgrade.py prints how long it takes.
-    assert "not complete after" not in flat and "progress deadline" not in flat
-    hist = app.history()
-    assert hist[-1]["description"] == f"Rollback to {good}" and hist[-1]["status"] == "deployed"
-    assert hist[-2]["revision"] == good + 1
-    app.wait_settled()
-    assert app.pod_images() == {"kubeha/web:v2"}
-    assert app.bodies() == {"kubeha-web version=v2"}
-    assert "ROLLED BACK" in flat
 
 
 def test_crashing_upgrade_is_caught_at_crashloop_and_rolled_back(app):
@@ -132,14 +108,13 @@ def test_crashing_upgrade_is_caught_at_crashloop_and_rolled_back(app):
 
 
 def test_rollback_to_previous_goes_to_the_release_that_ran_before(app):
-    # History: 1 install v1, 2-3 scale, 4 v2, 5 broken (failed), 6 = 4 again, 7 crash (failed),
-    # 8 = 6 again. helm's "previous" (7) is the crashing image; the release that ran before v2
-    # is revision 3.
+    # History: 1 install v1, 2-3 scale, 4 v2, 5 crash (failed), 6 = 4 again. helm's "previous"
+    # (5) is the crashing image; the release that ran before v2 is revision 3.
     before = app.revision()
-    assert [h["status"] for h in app.history()][4:] == ["failed", "superseded", "failed", "deployed"]
+    assert [h["status"] for h in app.history()][3:] == ["superseded", "failed", "deployed"]
     run = app.play("rollback")
     flat = run.flat()
-    assert "REVISION" in flat and "kubeha/web:broken" in flat, "the history is shown first"
+    assert "REVISION" in flat and "kubeha/web:crash" in flat, "the history is shown first"
     hist = app.history()
     assert hist[-1]["revision"] == before + 1 and hist[-1]["description"] == "Rollback to 3"
     app.wait_settled()
@@ -155,8 +130,6 @@ def test_rollback_to_a_chosen_revision(app):
     app.wait_settled()
     assert app.pod_images() == {"kubeha/web:v2"}
     assert app.bodies() == {"kubeha-web version=v2"}
-    again = app.play("rollback", rollback_revision=4)
-    assert again.changed == 0 and app.revision() == before + 1
 
 
 def test_rollback_to_a_revision_not_in_history_is_refused(app):
@@ -164,15 +137,6 @@ def test_rollback_to_a_revision_not_in_history_is_refused(app):
     run = app.play("rollback", expect_ok=False, rollback_revision=999)
     assert "rollback_revision=999" in run.flat() and "not in its history" in run.flat()
     assert app.revision() == before
-
-
-def test_verify_with_self_heal(app):
-    pods_before = {p["metadata"]["name"] for p in app.pods()}
-    run = app.play("verify", verify_self_heal=True)
-    assert "selfheal ok" in run.flat()
-    app.wait_settled()
-    pods_after = {p["metadata"]["name"] for p in app.pods()}
-    assert len(pods_after) == 2 and pods_after != pods_before, "one pod was replaced"
 
 
 def test_uninstall_asks_for_confirmation_then_removes(app):
@@ -185,5 +149,3 @@ def test_uninstall_asks_for_confirmation_then_removes(app):
     assert app.history() == []
     assert app.cluster.kubectl("get", "deployment", app.name, "-n", app.namespace,
                                check=False).returncode != 0
-    again = app.play("uninstall", uninstall_confirm=True)
-    assert again.changed == 0
