@@ -61,6 +61,8 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+        if item.nodeid.startswith("tests/topology/"):
+            item.add_marker(pytest.mark.multinode)
     # Workers take groups in collection order (make test turns xdist's reordering off): the
     # modules that take minutes start first, so that none of them is left to run alone at the end.
     # The tests that need every cluster of the local inventory come last: the other clusters are

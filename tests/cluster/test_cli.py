@@ -43,6 +43,7 @@ def host_traces(name: str, index: int) -> list[str]:
     traces += [f"mount {line.split()[4]}" for line in Path("/proc/self/mountinfo").read_text().splitlines()
                if line.split()[4].startswith(run_dir)]
     traces += [f"cgroup {p}" for p in Path("/sys/fs/cgroup").glob(f"*/kubeha/{name}-*")]
+    traces += [f"cgroup {p}" for p in Path("/sys/fs/cgroup").glob(f"*/kubeha/system-{name}")]
     routes = subprocess.run(["ip", "route"], capture_output=True, text=True).stdout
     traces += [f"route {line}" for line in routes.splitlines() if f"10.{218 + 10 * index}." in line]
     for proc in Path("/proc").iterdir():
@@ -70,6 +71,11 @@ def test_kubeconfig_and_node_ip_print_what_clients_use(cluster):
     nodes = json.loads(cluster.kubectl("--kubeconfig", kubeconfig, "get", "nodes", "-o", "json").stdout)
     addresses = {a["address"] for n in nodes["items"] for a in n["status"]["addresses"]}
     assert node_ip in addresses
+    # facts: the same answers at once, read from the file `up` wrote (no Python started).
+    facts = json.loads(cli("facts").stdout)
+    assert facts["kubeconfig"] == kubeconfig and facts["node_ip"] == node_ip
+    assert facts["ingress_ip"] == cli("ingress-ip").stdout.strip()
+    assert Path(facts["bin_dir"], "helm").exists()
 
 
 def test_up_twice_changes_nothing(cluster):
