@@ -489,7 +489,7 @@ set -u
 n=0
 while true; do
   n=$((n + 1))
-  if body=$(wget -q -T 2 -O - "$URL" 2>&1); then
+  if body=$(wget -q -T "$TIMEOUT" -O - "$URL" 2>&1); then
     echo "@@|$n|1|$(printf '%s' "$body" | head -c 160 | tr '\n|' '  /')"
   else
     echo "@@|$n|0|$(printf '%s' "$body" | tail -n 1 | head -c 160 | tr '\n|' '  /')"
@@ -505,11 +505,13 @@ TRAFFIC_PROBE_LABELS = {
 }
 
 
-def start_traffic_probe(client, namespace, url, image, pull_policy, deadline_seconds, interval="0.5"):
-    """Create a restricted client pod that requests url continuously; returns its name at once."""
+def start_traffic_probe(client, namespace, url, image, pull_policy, deadline_seconds, interval="0.5",
+                        timeout=5):
+    """Create a restricted client pod that requests url continuously; returns its name at once.
+    A request without an answer within `timeout` seconds counts as failed."""
     spec = restricted_client_pod(
         "kubeha-probe-", image, pull_policy, TRAFFIC_PROBE_SCRIPT, dict(TRAFFIC_PROBE_LABELS),
-        deadline_seconds=deadline_seconds, env=dict(URL=url, INTERVAL=interval),
+        deadline_seconds=deadline_seconds, env=dict(URL=url, INTERVAL=interval, TIMEOUT=timeout),
     )
     return create_pod(client, namespace, spec)["metadata"]["name"]
 

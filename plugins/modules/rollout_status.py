@@ -71,6 +71,13 @@ options:
         the caller reads I(status), I(reason) and I(message) (e.g. to roll back).
     type: bool
     default: true
+  probe_timeout:
+    description:
+      - Seconds a request of the traffic probe may wait for its answer before it counts as
+        failed. An answer that comes late was not dropped; on a busy small cluster, 2 s is
+        not enough for that distinction.
+    type: int
+    default: 5
   probe_url:
     description:
       - In-cluster URL of the Service. When set, a short-lived client pod (Pod Security
@@ -364,6 +371,7 @@ def main():
         namespace=dict(type="str", required=True),
         timeout=dict(type="int", default=300),
         poll_interval=dict(type="float", default=1.0),
+        probe_timeout=dict(type="int", default=5),
         unready_grace=dict(type="int", default=5),
         unschedulable_grace=dict(type="int", default=60),
         max_restarts=dict(type="int", default=2),
@@ -385,7 +393,8 @@ def main():
             try:
                 probe = dict(pod=start_traffic_probe(
                     client, p["namespace"], p["probe_url"], p["probe_image"],
-                    p["probe_image_pull_policy"], deadline_seconds=p["timeout"] + 600))
+                    p["probe_image_pull_policy"], deadline_seconds=p["timeout"] + 600,
+                    timeout=p["probe_timeout"]))
             except Exception as exc:  # the rollout watch matters more than the probe
                 probe = dict(pod="", error=describe_error(exc, client, "starting the traffic probe"))
         result = Watcher(module, client).run()

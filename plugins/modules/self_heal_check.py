@@ -115,13 +115,14 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
 )
 
 # Request the URL every ~0.2 s until the pod is deleted; one line per request, as
-# TRAFFIC_PROBE_SCRIPT's (parse_traffic reads both):  @@|seq|ok(0/1)|detail
+# TRAFFIC_PROBE_SCRIPT's (parse_traffic reads both):  @@|seq|ok(0/1)|detail. A request counts as
+# failed without an answer within 5 s (as the rollout's traffic probe: late is not dropped).
 PROBE_LOOP = r"""
 set -u
 n=0
 while true; do
   n=$((n + 1))
-  if body=$(wget -q -T 2 -O - "$URL" 2>&1); then
+  if body=$(wget -q -T 5 -O - "$URL" 2>&1); then
     if [ -z "$EXPECT_BODY" ] || echo "$body" | grep -qF -- "$EXPECT_BODY"; then
       echo "@@|$n|1|"
     else
