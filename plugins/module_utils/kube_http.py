@@ -244,7 +244,6 @@ class HttpClient:
             else:
                 self._conn = http.client.HTTPConnection(self._netloc, timeout=timeout)
             self._conn.connect()
-            self._fresh = True
         self._conn.sock.settimeout(timeout)
         return self._conn
 
