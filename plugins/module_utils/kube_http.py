@@ -158,6 +158,8 @@ class HttpClient:
         self.headers = {}
         self._conn = None
         self._ssl = None
+        # An exec plugin runs once: it may give a token, a client certificate, or both.
+        self._exec_status = _exec_credential(user["exec"], base) if user.get("exec") else {}
         if self._https:
             self._ssl = self._ssl_context(config, cluster, user, base)
         self._auth(user, base)
@@ -194,11 +196,9 @@ class HttpClient:
             if user.get(name):
                 return ("file", _path(base, user[name]))
             return None
-        if user.get("exec"):
-            self._exec_status = _exec_credential(user["exec"], base)
-            if self._exec_status.get("clientCertificateData"):
-                return (("data", self._exec_status["clientCertificateData"].encode()),
-                        ("data", self._exec_status["clientKeyData"].encode()))
+        if self._exec_status.get("clientCertificateData"):
+            return (("data", self._exec_status["clientCertificateData"].encode()),
+                    ("data", self._exec_status["clientKeyData"].encode()))
         return pick("client-certificate"), pick("client-key")
 
     @staticmethod
@@ -224,10 +224,7 @@ class HttpClient:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def _auth(self, user, base):
-        status = getattr(self, "_exec_status", None)
-        if user.get("exec") and status is None:
-            status = _exec_credential(user["exec"], base)
-        token = (status or {}).get("token") or user.get("token")
+        token = self._exec_status.get("token") or user.get("token")
         if not token and user.get("tokenFile"):
             with open(_path(base, user["tokenFile"])) as f:
                 token = f.read().strip()

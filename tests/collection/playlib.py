@@ -219,15 +219,14 @@ def run_cases(cases: list[tuple[str, dict]], play_vars: dict, *, inventory: Path
         "name": "Refused arguments, one case after the other",
         "hosts": "{{ kubeha_clusters | default('clusters') }}",
         "gather_facts": False,
-        "vars": "PLAY_VARS",
+        "vars": {k: v for k, v in play_vars.items() if k != "kubeha_clusters"},
         "module_defaults": {"group/kubeha.webapp.k8s": auth,
                             "group/kubeha.webapp.helm": {**auth, "binary_path": "{{ webapp_helm_binary }}"}},
         "tasks": [{"name": f"{CASE_MARK}start", "ansible.builtin.debug": {"msg": "cases"}}] + tasks
                  + [{"name": f"{CASE_MARK}end", "ansible.builtin.debug": {"msg": "done"}}],
     }]
-    play_vars = dict(play_vars)
-    hosts = {"kubeha_clusters": play_vars.pop("kubeha_clusters", "clusters")}
-    play[0]["vars"] = play_vars
+    # `hosts:` is templated before play vars exist: the cluster selection goes as an extra var.
+    hosts = {"kubeha_clusters": play_vars.get("kubeha_clusters", "clusters")}
     path = tmp / "cases.yml"
     path.write_text(json.dumps(play, indent=1))
     # The playbook lives outside the repository: the collection comes from ansible.cfg's path.
