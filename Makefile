@@ -63,10 +63,11 @@ docs: venv  ## regenerate docs/roles/ from the roles' argument_specs and the cha
 # pytest-xdist workers (each module on one worker; 0 runs them in this process, one after the
 # other), on the main cluster with ONE worker node; then the tests that need two workers
 # (tests/topology: spread, LoadBalancer, Ingress, NetworkPolicy) and the disruptive ones (node
-# stop, API restart, drain, load counts) one at a time, after `up` has brought the main cluster
-# back with two workers. Why one worker first: an idle worker (kubelet, containerd, kube-proxy,
-# MetalLB speaker, kube-router) takes about a quarter of a 2-core machine, which the first phase's
-# plays need more than a second node; the second `up` costs a few minutes and gives back more.
+# stop, API restart, drain, load counts; last of all, a crash of the main cluster and its `down`)
+# one at a time, after `up` has brought the main cluster back with two workers. Why one worker
+# first: an idle worker (kubelet, containerd, kube-proxy, MetalLB speaker, kube-router) takes
+# about a quarter of a 2-core machine, which the first phase's plays need more than a second
+# node; the second `up` costs a few minutes and gives back more.
 # Both phases always run; the summary line adds them up. TEST_WORKERS stays 0: on a 2-core machine
 # the clusters take most of the CPU, and side by side the tests only wait longer.
 # The tests that need the inventory's other cluster (multi-cluster) run last in phase 1 and bring

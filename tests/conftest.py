@@ -68,6 +68,8 @@ def pytest_collection_modifyitems(config, items):
     # The tests that need every cluster of the local inventory come last: the other clusters are
     # brought up for them only (make test takes them down again before the disruptive phase).
     def order(item):
+        if item.nodeid.startswith(LAST):
+            return len(LONG_FIRST) + 2
         if item.nodeid.startswith(NEED_EVERY_CLUSTER):
             return len(LONG_FIRST) + 1
         return next((i for i, m in enumerate(LONG_FIRST) if item.nodeid.startswith(m)), len(LONG_FIRST))
@@ -76,9 +78,8 @@ def pytest_collection_modifyitems(config, items):
 
 # The longest modules of the suite, longest first (module times in reports/junit-*.xml).
 LONG_FIRST = (
-    "tests/collection/test_lifecycle.py",
-    "tests/collection/test_multi_cluster.py",
     "tests/ship/test_molecule.py",
+    "tests/collection/test_lifecycle.py",
     "tests/chart/test_chart_on_cluster.py",
     "tests/collection/test_bad_arguments.py",
     "tests/collection/test_least_privilege.py",
@@ -90,9 +91,12 @@ LONG_FIRST = (
 
 # Tests that use the local inventory's other clusters too (they take the `every_cluster` fixture).
 NEED_EVERY_CLUSTER = (
-    "tests/collection/test_multi_cluster.py",
     "tests/ship/test_molecule.py::test_molecule_scenario_passes[multi-cluster]",
 )
+
+
+# Crashes the main cluster and takes it down: after every other test.
+LAST = ("tests/cluster/test_cli.py::test_the_cluster_recovers_from_a_crash",)
 
 
 _TIMES: dict[str, float] = {}

@@ -54,6 +54,12 @@ FATAL_WAITING_REASONS = [
 ]
 
 
+# Seconds one API request may take. An API server that shares a small machine with busy clients
+# (the project's own cluster during its tests) can take more than 10 s to list a release's
+# records; a slow answer is not an unreachable cluster.
+REQUEST_TIMEOUT = 30
+
+
 class KubeError(Exception):
     """An error with a message fit for the user."""
 
@@ -123,7 +129,8 @@ class PackageClient:
         self._client = client
         self.host = client.configuration.host
 
-    def request(self, method, path, query=None, body=None, timeout=10, accept="application/json"):
+    def request(self, method, path, query=None, body=None, timeout=REQUEST_TIMEOUT,
+                accept="application/json"):
         from kubernetes.client.rest import ApiException
         import urllib3
 
@@ -192,7 +199,7 @@ def is_transient(exc):
     return isinstance(exc, ApiError) and exc.status in TRANSIENT_API_STATUSES
 
 
-def get_json(client, path, query=None, timeout=10):
+def get_json(client, path, query=None, timeout=REQUEST_TIMEOUT):
     """GET an API path and return the decoded JSON (a dict), or None when it is 404."""
     try:
         data = client.request("GET", path, query=query, timeout=timeout)
@@ -203,12 +210,12 @@ def get_json(client, path, query=None, timeout=10):
     return json.loads(data)
 
 
-def call_json(client, method, path, body=None, query=None, timeout=10):
+def call_json(client, method, path, body=None, query=None, timeout=REQUEST_TIMEOUT):
     data = client.request(method, path, query=query, body=body, timeout=timeout)
     return json.loads(data) if data else {}
 
 
-def pod_log(client, namespace, name, timeout=10):
+def pod_log(client, namespace, name, timeout=REQUEST_TIMEOUT):
     data = client.request("GET", "/api/v1/namespaces/%s/pods/%s/log" % (namespace, name),
                           timeout=timeout, accept="application/json, */*")
     return data.decode("utf-8", "replace")

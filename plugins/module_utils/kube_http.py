@@ -249,7 +249,7 @@ class HttpClient:
             self._conn.close()
             self._conn = None
 
-    def request(self, method, path, query=None, body=None, timeout=10, accept="application/json"):
+    def request(self, method, path, query=None, body=None, timeout=30, accept="application/json"):
         """The response body (bytes) of a 2xx answer; ApiError otherwise."""
         url = self._prefix + path + ("?" + urlencode(list((query or {}).items())) if query else "")
         headers = dict(self.headers, Accept=accept)

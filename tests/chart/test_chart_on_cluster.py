@@ -2,7 +2,7 @@
 
 One release goes through a life in a namespace that enforces Pod Security "restricted":
 install v1, `helm test`, upgrade to v2, switch the Service NodePort -> ClusterIP -> LoadBalancer
--> NodePort, roll out again while a client keeps requesting (no request may fail), roll back.
+-> NodePort, roll back to the first revision.
 The tests run in file order and build on each other; the namespace is deleted at the end.
 """
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import random
 import secrets
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -173,50 +172,22 @@ def test_service_type_switches_upgrade_cleanly(cluster, ns):
     assert "version=v2" in wait_for_body(node_url, "version=v2")
 
 
-def test_a_rollout_drops_no_request(cluster, ns):
-    """Roll v2 -> v1 while a client requests the NodePort without pause: every request succeeds."""
-    url = f"http://{cluster.node_ip}:{NODE_PORT}/"
-    wait_for_body(url, "version=v2")
-    results: list[tuple[bool, str]] = []
-    stop = threading.Event()
-
-    def client():
-        while not stop.is_set():
-            try:
-                results.append((True, http_get(url, timeout=5)))
-            except (OSError, urllib.error.URLError) as exc:
-                results.append((False, repr(exc)))
-            time.sleep(0.05)
-
-    thread = threading.Thread(target=client, daemon=True)
-    thread.start()
-    try:
-        helm_upgrade(cluster, ns, "--set", "service.type=NodePort", "--set", f"service.nodePort={NODE_PORT}",
-                     "--set", "changeCause=back to v1")
-        # Old pods keep terminating (preStop pause, then drain) after the new ones are ready.
-        time.sleep(30)
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-    failures = [detail for ok, detail in results if not ok]
-    bodies = [detail for ok, detail in results if ok]
-    assert failures == [], f"{len(failures)} of {len(results)} requests failed: {failures[:5]}"
-    assert any("version=v2" in b for b in bodies) and any("version=v1" in b for b in bodies)
-    assert "version=v1" in bodies[-1]
+# Zero dropped requests during a rollout of the chart's defaults is proven under load (vegeta,
+# 200 req/s) by tests/topology/test_zero_downtime.py.
 
 
 def test_rollback_restores_the_deployment_and_the_service(cluster, ns):
     history = json.loads(cluster.helm("history", RELEASE, "-n", ns, "-o", "json").stdout)
-    # Revision 2 was v2 behind a ClusterIP Service.
-    assert history[1]["revision"] == 2
-    cluster.helm("rollback", RELEASE, "2", "-n", ns, "--wait", "--timeout", "180s", timeout=240)
+    # Revision 1 was v1 behind a ClusterIP Service; the release now runs v2 behind a NodePort.
+    assert history[0]["revision"] == 1
+    cluster.helm("rollback", RELEASE, "1", "-n", ns, "--wait", "--timeout", "180s", timeout=240)
     cluster.kubectl("rollout", "status", f"deployment/{FULLNAME}", "-n", ns, "--timeout=120s")
     wait_until_only_current_pods(cluster, ns)
     spec = get(cluster, ns, "service")["spec"]
     assert spec["type"] == "ClusterIP"
     assert "nodePort" not in spec["ports"][0]
-    assert {c["image"] for p in app_pods(cluster, ns) for c in p["spec"]["containers"]} == {"kubeha/web:v2"}
-    assert "version=v2" in helm_test(cluster, ns)
+    assert {c["image"] for p in app_pods(cluster, ns) for c in p["spec"]["containers"]} == {"kubeha/web:v1"}
+    assert "version=v1" in helm_test(cluster, ns)
     status = json.loads(cluster.helm("status", RELEASE, "-n", ns, "-o", "json").stdout)
     assert status["info"]["status"] == "deployed"
 

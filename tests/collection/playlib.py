@@ -96,7 +96,7 @@ class App:
         self.name = release if "webapp" in release else f"{release}-webapp"
         self.tmp = tmp
         # The local inventory holds two clusters; these tests look at the main one only
-        # (tests/collection/test_multi_cluster.py runs the playbooks against both).
+        # (molecule/multi-cluster runs the playbooks against both).
         self.vars: dict = {"webapp_namespace": namespace, "webapp_release": release,
                            "kubeha_clusters": "kubeha-local"}
         if tmp is not None:

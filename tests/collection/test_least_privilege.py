@@ -2,7 +2,8 @@
 
 bootstrap.yml (admin) creates the namespace, the ServiceAccount, its namespaced Role and a
 kubeconfig; then the playbooks run as that identity (kubeha_identity=deployer). The identity can
-do the whole job in its namespace and nothing elsewhere: not in another namespace, not on any
+do the whole job in its namespace (deploy with every check and self-heal, an upgrade watched and
+rolled back, a rollback asked for) and nothing elsewhere: not in another namespace, not on any
 cluster-scoped object. Its token never appears in the output.
 """
 from __future__ import annotations
@@ -55,26 +56,20 @@ def test_bootstrap_writes_a_private_kubeconfig_and_hides_the_token(bootstrapped)
     assert again.changed == 0, again.tail()
 
 
-def test_the_identity_does_the_whole_job(bootstrapped):
+def test_the_identity_deploys_and_verifies_with_self_heal(bootstrapped):
     app, _ = bootstrapped
-    ident = {"kubeha_identity": "deployer"}
-    app.play("deploy", **ident)
+    # deploy verifies every access path, and here deletes a pod too (self-heal): the identity
+    # may read nodes' addresses through its pods, create a client pod and delete an app pod.
+    run = app.play("deploy", verify_self_heal=True, kubeha_identity="deployer")
     assert app.pod_images() == {"kubeha/web:v1"}
-    app.play("upgrade", upgrade_image_tag="v2", **ident)
-    app.wait_settled()
-    assert app.pod_images() == {"kubeha/web:v2"}
-    # scale changes the release as upgrade does (helm upgrade, rollout watch): not run again here.
-    app.play("rollback", **ident)  # the previous revision: v1
-    app.wait_settled()
-    assert app.pod_images() == {"kubeha/web:v1"}
-    run = app.play("verify", verify_self_heal=True, **ident)
     flat = run.flat()
     assert "selfheal ok" in flat
     assert "nodeport ok" in flat and "clusterip ok" in flat
 
 
 def test_unknown_image_as_the_identity_is_caught_by_the_rollout_watch(bootstrapped):
-    """Without node access the pre-check cannot see the images; the watch fails fast instead."""
+    """Without node access the pre-check cannot see the images; the watch fails fast instead.
+    The identity upgrades (helm upgrade), watches and rolls back (helm rollback) by itself."""
     app, _ = bootstrapped
     good = app.revision()
     run = app.play("upgrade", expect_ok=False, upgrade_image_tag="v9", kubeha_identity="deployer")
@@ -82,7 +77,19 @@ def test_unknown_image_as_the_identity_is_caught_by_the_rollout_watch(bootstrapp
     assert "ErrImageNeverPull" in flat and f"rolled back to revision {good}" in flat, run.tail()
     assert "not complete after" not in flat and "progress deadline" not in flat
     app.wait_settled()
-    assert app.pod_images() == {"kubeha/web:v2"}
+    assert app.pod_images() == {"kubeha/web:v1"}
+
+
+def test_rollback_to_previous_after_an_automatic_rollback_is_refused_and_changes_nothing(bootstrapped):
+    # History: 1 v1, 2 v9 (failed), 3 rollback to 1. "Previous" never means the failed revision
+    # (helm's previous) nor one that runs what runs now (revision 1): nothing is left to go to.
+    app, _ = bootstrapped
+    assert [h["status"] for h in app.history()] == ["superseded", "failed", "deployed"]
+    run = app.play("rollback", expect_ok=False, kubeha_identity="deployer")
+    flat = run.flat()
+    assert "REVISION" in flat and "kubeha/web:v9" in flat, "the history is shown first"
+    assert "rollback_revision=0" in flat and "no earlier revision that ran fine" in flat, run.tail()
+    assert app.revision() == 3
 
 
 def test_the_identity_cannot_touch_another_namespace(bootstrapped, other_namespace):

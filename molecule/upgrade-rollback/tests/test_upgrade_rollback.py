@@ -24,6 +24,13 @@ def test_the_last_revision_rolls_back_over_the_broken_one(kube):
     assert json.loads(out.stdout)["image"]["tag"] == "broken"
 
 
+def test_rollback_to_previous_went_to_v1_and_the_broken_upgrade_back_to_it(kube):
+    # 1 v1, 2 v2, 3 rollback to the previous (1), 4 broken (failed), 5 rolled back to 3.
+    descriptions = [h["description"] for h in kube.history()]
+    assert descriptions[2] == "Rollback to 1", descriptions
+    assert descriptions[4] == "Rollback to 3", descriptions
+
+
 def test_every_live_pod_runs_v1_and_none_the_broken_image(kube):
     def only_v1():
         images = {c["image"] for p in kube.live_pods() for c in p["spec"]["containers"]}
