@@ -72,7 +72,7 @@ docs: venv  ## regenerate docs/roles/ from the roles' argument_specs and the cha
 # the clusters take most of the CPU, and side by side the tests only wait longer.
 # The tests that need the inventory's other cluster (multi-cluster) run last in phase 1 and bring
 # it up themselves; it goes down before phase 2, so that it idles during neither.
-# reports/test-times.tsv lists each test's time as it finishes.
+# reports/test-times.tsv lists each test's time as it finishes, reports/failures.txt each failure.
 # While it runs, tools/keep_resident.py keeps the Python tools and helm/kubectl in memory: on a
 # machine that reclaims pages untouched for a minute, each of the suite's thousands of short
 # processes would otherwise read them back from disk (3x slower, see the tool).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,11 +105,18 @@ _TIMES: dict[str, float] = {}
 
 def pytest_runtest_logreport(report):
     """Append each test's time (setup + call + teardown) to reports/test-times.tsv as it finishes,
-    so that a run stopped half way still says where its time went."""
+    and each failure to reports/failures.txt, so that a run stopped half way still says where its
+    time went and what failed."""
     # Side by side, the controller writes the lines (workers' reports reach it too).
     if os.environ.get("PYTEST_XDIST_WORKER") or not (ROOT / "reports").is_dir():
         return
     _TIMES[report.nodeid] = _TIMES.get(report.nodeid, 0.0) + report.duration
+    if report.failed:
+        # Written now, not at the end: a run stopped by its time limit still says why tests failed.
+        with (ROOT / "reports" / "failures.txt").open("a") as f:
+            f.write(f"==== {report.nodeid} ({report.when})\n{report.longreprtext[-6000:]}\n")
+        tail = "\n".join(report.longreprtext.splitlines()[-12:])
+        sys.__stderr__.write(f"\n[failed] {report.nodeid} ({report.when}):\n{tail}\n")
     if report.when == "teardown":
         with (ROOT / "reports" / "test-times.tsv").open("a") as f:
             f.write(f"{_TIMES.pop(report.nodeid):.1f}\t{report.nodeid}\n")
