@@ -388,8 +388,11 @@ def test_pods_are_spread_over_nodes_by_default(default):
     assert tsc["matchLabelKeys"] == ["pod-template-hash"]
 
 
-def test_a_single_replica_is_not_spread(render):
-    assert "topologySpreadConstraints" not in render("single-replica-values.yaml").pod_spec
+def test_the_replica_count_never_changes_the_pod_template(render):
+    # A scale (1 -> 10 -> 2) must not roll the pods: only spec.replicas differs.
+    one, ten = render("single-replica-values.yaml"), render("single-replica-values.yaml", values={"replicas": 10})
+    assert one.pod_spec == ten.pod_spec
+    assert one.pod_spec["topologySpreadConstraints"][0]["topologyKey"] == "kubernetes.io/hostname"
 
 
 def test_an_autoscaled_deployment_is_spread_even_from_one_replica(render):

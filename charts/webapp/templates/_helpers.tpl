@@ -101,17 +101,6 @@ Smallest number of pods that can be running: replicas, or the autoscaler's minim
 {{- end }}
 
 {{/*
-Largest number of pods that can be running: replicas, or the autoscaler's maximum.
-*/}}
-{{- define "webapp.maxPods" -}}
-{{- if .Values.autoscaling.enabled }}
-{{- .Values.autoscaling.maxReplicas }}
-{{- else }}
-{{- .Values.replicas }}
-{{- end }}
-{{- end }}
-
-{{/*
 Name of the ConfigMap holding config.env, and of the one holding config.files.
 */}}
 {{- define "webapp.configEnvName" -}}
