@@ -9,7 +9,7 @@
               node as "name address", one a line
   lb-pool     print the LoadBalancer address pool ("first-last", inside the node range)
   ingress-ip  print the Ingress controller's LoadBalancer address
-  facts       print kubeconfig, bin-dir, node-ip and ingress-ip as one JSON object (`up` keeps a
+  facts       print kubeconfig, bin-dir, node-ip, ingress-ip and lb-pool as one JSON object (`up` keeps a
               copy in the state directory, which the shell shim prints without starting Python)
   node-stop   stop one node (drain it first for a planned removal): its LoadBalancer announcer,
               kube-proxy and kubelet end cleanly, its containers and containerd stop
@@ -485,7 +485,8 @@ def ensure_tools() -> None:
 def facts(cluster: Cluster) -> dict[str, str]:
     """What a client of the cluster needs (the local inventory reads it once per playbook)."""
     return {"kubeconfig": str(cluster.admin_kubeconfig), "bin_dir": str(bin_dir()),
-            "node_ip": cluster.nodes[0].ip, "ingress_ip": cluster.ingress_ip}
+            "node_ip": cluster.nodes[0].ip, "ingress_ip": cluster.ingress_ip,
+            "lb_pool": "-".join(cluster.lb_pool)}
 
 
 def write_facts(cluster: Cluster) -> None:

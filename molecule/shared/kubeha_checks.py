@@ -31,11 +31,12 @@ class Kube:
         self.cluster = hostvars.get("kubeha_cluster_name", "kubeha")
         env = {"KUBEHA_CLUSTER": self.cluster,
                "KUBEHA_CLUSTER_INDEX": str(hostvars.get("kubeha_cluster_index", 0))}
-        bin_dir, kubeconfig = cluster_cli("bin-dir", env=env), cluster_cli("kubeconfig", env=env)
-        self.kubectl_bin = f"{bin_dir}/kubectl --kubeconfig {kubeconfig}"
-        self.helm_bin = f"{bin_dir}/helm --kubeconfig {kubeconfig}"
-        self.node_ip = cluster_cli("node-ip", env=env)
-        self.lb_pool = cluster_cli("lb-pool", env=env)
+        # One read of the file `up` wrote (no Python started: each CLI run costs seconds here).
+        facts = json.loads(cluster_cli("facts", env=env))
+        self.kubectl_bin = f"{facts['bin_dir']}/kubectl --kubeconfig {facts['kubeconfig']}"
+        self.helm_bin = f"{facts['bin_dir']}/helm --kubeconfig {facts['kubeconfig']}"
+        self.node_ip = facts["node_ip"]
+        self.lb_pool = facts["lb_pool"]
 
     def kubectl(self, args: str, stdin: str | None = None) -> str:
         cmd = f"{self.kubectl_bin} -n {NAMESPACE} {args}"

@@ -77,6 +77,7 @@ def test_kubeconfig_and_node_ip_print_what_clients_use(cluster):
     facts = json.loads(cli("facts").stdout)
     assert facts["kubeconfig"] == kubeconfig and facts["node_ip"] == node_ip
     assert facts["ingress_ip"] == cli("ingress-ip").stdout.strip()
+    assert facts["lb_pool"] == cli("lb-pool").stdout.strip()
     assert Path(facts["bin_dir"], "helm").exists()
 
 
