@@ -186,6 +186,12 @@ def scenarios(rel: Release, kubectl, rate: int, duration: float):
     }
 
 
+# What kubectl/helm print when the API server did not answer (as opposed to answering "no").
+API_BUSY = ("Unable to connect to the server", "TLS handshake timeout", "connection refused",
+            "the server is currently unable to handle the request", "http2: client connection lost",
+            "EOF")
+
+
 def tools():
     env = dict(os.environ)
     env["PATH"] = f"{cli('bin-dir')}:{env['PATH']}"
@@ -193,10 +199,16 @@ def tools():
 
     def run(tool):
         def f(*args):
-            p = subprocess.run([tool, *args], env=env, text=True, capture_output=True, timeout=600)
-            if p.returncode != 0:
-                raise RuntimeError(f"{tool} {' '.join(args)}: {p.stderr.strip()}")
-            return p.stdout
+            # The observer asks again while the API server is busy or restarting (the load and the
+            # faults these scenarios make on a small machine), for up to a minute; any other error
+            # is an answer.
+            for attempt in range(12):
+                p = subprocess.run([tool, *args], env=env, text=True, capture_output=True, timeout=600)
+                if p.returncode == 0:
+                    return p.stdout
+                if not any(m in p.stderr for m in API_BUSY) or attempt == 11:
+                    raise RuntimeError(f"{tool} {' '.join(args)}: {p.stderr.strip()}")
+                time.sleep(5)
         return f
     return run("kubectl"), run("helm")
 
