@@ -73,6 +73,7 @@ def test_rollback_to_the_chosen_revision_that_runs_now_changes_nothing(app):
     before = app.revision()
     run = app.play("rollback", rollback_revision=before)
     assert run.changed == 0, run.tail()
+    assert f"revision {before} already runs" in run.flat()
     assert app.revision() == before
 
 
