@@ -53,6 +53,11 @@ FATAL_WAITING_REASONS = [
     "RunContainerError",
 ]
 
+# Of those, the runtime's failures to start a container, which the kubelet retries and which can
+# pass (a pod sandbox being replaced): fatal to a rollout only after this many seconds.
+START_ERROR_REASONS = ["CreateContainerError", "RunContainerError"]
+START_ERROR_GRACE = 30
+
 
 # Seconds one API request may take. An API server that shares a small machine with busy clients
 # (the project's own cluster during its tests) can take more than 10 s to list a release's

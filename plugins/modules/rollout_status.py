@@ -19,7 +19,8 @@ description:
     and returns as soon as one shows, naming the pod and what it reported -
     C(ProgressDeadlineExceeded), C(ReplicaFailure) (e.g. Pod Security rejected the pods),
     C(CrashLoopBackOff), C(ImagePullBackOff), C(ErrImageNeverPull), C(InvalidImageName),
-    C(CreateContainerConfigError), repeated restarts, pods that stay unschedulable, and new pods
+    C(CreateContainerConfigError), C(CreateContainerError) and C(RunContainerError) that last
+    30 seconds (the kubelet retries those), repeated restarts, pods that stay unschedulable, and new pods
     that run but never become ready (their readiness probe's own failure budget, plus
     I(unready_grace) seconds).
   - Read-only; supports check mode.
@@ -158,6 +159,8 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     FATAL_WAITING_REASONS,
+    START_ERROR_GRACE,
+    START_ERROR_REASONS,
     KubeError,
     api_client,
     delete_pod,
@@ -191,6 +194,7 @@ class Watcher(object):
         self.ns = self.p["namespace"]
         self.name = self.p["name"]
         self.unready_since = {}
+        self.start_error_since = {}
         self.unsched_since = {}
         self.last = {}
 
@@ -258,6 +262,16 @@ class Watcher(object):
             state = cs.get("state") or {}
             waiting = state.get("waiting") or {}
             reason = waiting.get("reason")
+            key = name + "/" + cs.get("name", "")
+            if reason in START_ERROR_REASONS:
+                # The runtime could not start the container this time (its sandbox was being
+                # replaced, a mount was not ready yet): the kubelet tries again. Only an error that
+                # lasts means the rollout cannot succeed.
+                first = self.start_error_since.setdefault(key, now)
+                if now - first < START_ERROR_GRACE:
+                    continue
+            else:
+                self.start_error_since.pop(key, None)
             if reason in FATAL_WAITING_REASONS:
                 last = (cs.get("lastState") or {}).get("terminated") or {}
                 detail = waiting.get("message") or ""
