@@ -9,8 +9,9 @@
               node as "name address", one a line
   lb-pool     print the LoadBalancer address pool ("first-last", inside the node range)
   ingress-ip  print the Ingress controller's LoadBalancer address
-  facts       print kubeconfig, bin-dir, node-ip, ingress-ip and lb-pool as one JSON object (`up` keeps a
-              copy in the state directory, which the shell shim prints without starting Python)
+  facts       print kubeconfig, bin-dir, node-ip, ingress-ip and lb-pool as one JSON object (`up`
+              keeps a copy in the state directory, which the shell shim prints without starting
+              Python)
   node-stop   stop one node (drain it first for a planned removal): its LoadBalancer announcer,
               kube-proxy and kubelet end cleanly, its containers and containerd stop
   node-start  start a stopped node again; `up` also starts nodes left stopped

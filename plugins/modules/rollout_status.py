@@ -20,8 +20,8 @@ description:
     C(ProgressDeadlineExceeded), C(ReplicaFailure) (e.g. Pod Security rejected the pods),
     C(CrashLoopBackOff), C(ImagePullBackOff), C(ErrImageNeverPull), C(InvalidImageName),
     C(CreateContainerConfigError), C(CreateContainerError) and C(RunContainerError) that last
-    30 seconds (the kubelet retries those), repeated restarts, pods that stay unschedulable, and new pods
-    that run but never become ready (their readiness probe's own failure budget, plus
+    30 seconds (the kubelet retries those), repeated restarts, pods that stay unschedulable, and
+    new pods that run but never become ready (their readiness probe's own failure budget, plus
     I(unready_grace) seconds).
   - Read-only; supports check mode.
 extends_documentation_fragment:
@@ -288,7 +288,7 @@ class Watcher(object):
             running = state.get("running")
             started = cs.get("started", bool(running))
             if running and started and not cs.get("ready"):
-                first = self.unready_since.setdefault(name + "/" + cs["name"], now)
+                first = self.unready_since.setdefault(key, now)
                 budget = budgets.get(cs.get("name"), 0) + self.p["unready_grace"]
                 if now - first > budget:
                     event = self.events_for(name)
@@ -298,7 +298,7 @@ class Watcher(object):
                             name, cs.get("name"), int(now - first), budget,
                             (": " + short(event, 300)) if event else ""))
             else:
-                self.unready_since.pop(name + "/" + cs.get("name", ""), None)
+                self.unready_since.pop(key, None)
         for cond in status.get("conditions") or []:
             if cond.get("type") == "PodScheduled" and cond.get("status") == "False" and \
                     cond.get("reason") == "Unschedulable":
