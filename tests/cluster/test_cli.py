@@ -36,7 +36,8 @@ def pids_of(name: str) -> dict[str, int]:
 def host_traces(name: str, index: int) -> list[str]:
     """Everything of cluster `name` that could be left on the host."""
     # Node namespaces are <cluster>-cp and <cluster>-n<i> (kubeha-b's never match kubeha's).
-    traces = [f"netns {ns}" for ns in os.listdir("/run/netns") if re.fullmatch(rf"{name}-(cp|n\d+)", ns)] \
+    node_ns = re.compile(rf"{re.escape(name)}-(cp|n\d+)")
+    traces = [f"netns {ns}" for ns in os.listdir("/run/netns") if node_ns.fullmatch(ns)] \
         if os.path.isdir("/run/netns") else []
     links = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
     traces += [f"link {line.split(':')[1].strip()}" for line in links.splitlines()
