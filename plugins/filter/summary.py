@@ -6,6 +6,7 @@
 summary_rows(hosts, hostvars, failed_hosts)  one row per cluster from webapp_final/webapp_state
 summary_table(rows, columns, width=90)      aligned text lines, header first
 summary_notes(hosts, hostvars)              one line per failure or failed check
+summary_done(hosts, hostvars)               one line per operation that went through
 """
 
 from __future__ import absolute_import, division, print_function
@@ -93,10 +94,22 @@ def summary_notes(hosts, hostvars):
     return notes
 
 
+def summary_done(hosts, hostvars):
+    """Lines saying what each operation did, e.g. "kubeha-local: rollback: revision 3 already runs"."""
+    lines = []
+    for host in hosts:
+        state = (hostvars.get(host) or {}).get("webapp_state") or {}
+        for op in state.get("operations") or []:
+            if op.get("result") not in ("failed", "rolled back") and op.get("message"):
+                lines.append("%s: %s: %s" % (host, op.get("name", "?"), " ".join(str(op["message"]).split())))
+    return lines
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "summary_table": summary_table,
             "summary_rows": summary_rows,
             "summary_notes": summary_notes,
+            "summary_done": summary_done,
         }
