@@ -72,7 +72,8 @@ docs: venv  ## regenerate docs/roles/ from the roles' argument_specs and the cha
 # the clusters take most of the CPU, and side by side the tests only wait longer.
 # The tests that need the inventory's other cluster (multi-cluster) run last in phase 1 and bring
 # it up themselves; it goes down before phase 2, so that it idles during neither.
-# reports/test-times.tsv lists each test's time as it finishes, reports/failures.txt each failure.
+# reports/test-times.tsv lists each test's time as it finishes, reports/failures.txt each failure,
+# reports/machine.log what the machine did each minute (a slow machine, not a slow test, says so).
 # While it runs, tools/keep_resident.py keeps the Python tools and helm/kubectl in memory: on a
 # machine that reclaims pages untouched for a minute, each of the suite's thousands of short
 # processes would otherwise read them back from disk (3x slower, see the tool).
@@ -83,12 +84,13 @@ KEEP_RESIDENT = $(PY) tools/keep_resident.py --while-pid $$$$ $(VENV) \
 test: tools  ## everything, the linters included, against the real local cluster
 	rm -rf reports && mkdir -p reports
 	KUBEHA_WORKERS=1 $(CLUSTER) up
-	$(KEEP_RESIDENT) & rc=0; \
+	$(KEEP_RESIDENT) & $(PY) tools/machine_monitor.py --while-pid $$$$ reports/machine.log & rc=0; \
 	pytest tests -m "not disruptive and not multinode" -n $(TEST_WORKERS) --dist loadgroup \
 	  --no-loadscope-reorder --durations=15 --junitxml=reports/junit-side-by-side.xml || rc=1; \
 	scripts/each-cluster --others down || rc=1; \
 	KUBEHA_WORKERS=2 $(CLUSTER) up || rc=1; \
 	pytest tests -m "disruptive or multinode" --durations=10 --junitxml=reports/junit-two-workers.xml || rc=1; \
+	$(PY) tools/machine_monitor.py --summary reports/machine.log; \
 	$(PY) tools/test_summary.py reports/junit-*.xml; exit $$rc
 
 down:
