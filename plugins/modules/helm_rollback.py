@@ -38,6 +38,13 @@ options:
   history_max:
     description: Revisions Helm keeps (C(--history-max)); 0 keeps every revision.
     type: int
+  mark_failed:
+    description:
+      - Why the current revision failed. When set, the current revision is recorded as C(failed)
+        with this reason before the rollback, as C(helm upgrade --atomic) records an upgrade
+        whose wait failed; Helm's rollback would otherwise leave it C(superseded), like a
+        revision that ran fine, and a later rollback to "the previous revision" could pick it.
+    type: str
 requirements:
   - helm >= 3.8
 author:
@@ -65,15 +72,30 @@ revision:
   description: The current revision after the rollback (a new one when something changed).
   returned: always
   type: int
+marked_failed:
+  description: Whether the current revision was recorded as failed (see I(mark_failed)).
+  returned: when I(mark_failed) is set and something changed
+  type: bool
 command:
   description: The helm command run (or that would run, in check mode).
   returned: when changed
   type: str
 """
 
+import base64
+import gzip
 import json
+import time
 
-from ansible_collections.kubeha.webapp.plugins.module_utils.kube import values_text
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
+    KubeError,
+    api_client,
+    call_json,
+    decode_release,
+    describe_error,
+    get_json,
+    values_text,
+)
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import HELM_RELEASE_OPTIONS, argument_spec
 from ansible_collections.kubernetes.core.plugins.module_utils.helm import AnsibleHelmModule
 from ansible_collections.kubernetes.core.plugins.module_utils.helm_args_common import (
@@ -101,6 +123,33 @@ def values_of(module, helm, release, revision):
     return json.loads(out or "{}") or {}
 
 
+def mark_failed(module, release, namespace, revision, reason):
+    """Record a revision as failed in its Helm release Secret (status label and record)."""
+    path = "/api/v1/namespaces/%s/secrets/sh.helm.release.v1.%s.v%d" % (namespace, release, revision)
+    try:
+        client = api_client(module)
+        secret = get_json(client, path)
+        rel = decode_release(secret) if secret else None
+        if rel is None or rel.get("info", {}).get("status") == "failed":
+            return False
+        rel["info"]["status"] = "failed"
+        rel["info"]["description"] = ('Upgrade "%s" failed: %s' % (release, " ".join(reason.split())))[:400]
+        # Helm's encoding: JSON, gzip, base64; the Secret's data is base64 of that again.
+        blob = base64.b64encode(gzip.compress(json.dumps(rel).encode()))
+        secret["data"]["release"] = base64.b64encode(blob).decode()
+        labels = secret["metadata"].setdefault("labels", {})
+        labels["status"] = "failed"
+        if "modifiedAt" in labels:
+            labels["modifiedAt"] = str(int(time.time()))
+        call_json(client, "PUT", path, body=secret)
+    except KubeError as exc:
+        module.fail_json(msg="cannot record revision %d of %s as failed: %s" % (revision, release, exc))
+    except Exception as exc:  # ApiError and transport errors
+        module.fail_json(msg="cannot record revision %d of %s as failed: %s" % (
+            revision, release, describe_error(exc, what="release record")))
+    return True
+
+
 def main():
     spec = argument_spec(
         HELM_AUTH_ARG_SPEC,
@@ -109,6 +158,7 @@ def main():
         wait=dict(type="bool", default=False),
         timeout=dict(type="str", default="5m0s"),
         history_max=dict(type="int"),
+        mark_failed=dict(type="str"),
     )
     module = AnsibleHelmModule(
         argument_spec=spec,
@@ -155,6 +205,8 @@ def main():
     if module.check_mode:
         module.exit_json(**result)
 
+    if p["mark_failed"]:
+        result["marked_failed"] = mark_failed(module, release, p["release_namespace"], current, p["mark_failed"])
     rc, out, err = module.run_helm_command(cmd, fails_on_error=False)
     if rc != 0:
         module.fail_json(msg="helm rollback %s %d failed: %s" % (release, target, (err or out).strip()),

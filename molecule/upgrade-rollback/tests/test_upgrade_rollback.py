@@ -19,6 +19,9 @@ def test_the_last_revision_rolls_back_over_the_broken_one(kube):
     assert history[-1]["status"] == "deployed", history
     assert history[-1]["description"].startswith("Rollback to"), history
     broken = history[-2]["revision"]
+    # Recorded as failed, with the reason (not "superseded" like a revision that ran fine).
+    assert history[-2]["status"] == "failed", history
+    assert history[-2]["description"].startswith('Upgrade "webapp" failed: '), history
     out = kube.host.run(f"{kube.helm_bin} -n {NAMESPACE} get values {RELEASE} --revision {broken} -o json")
     assert out.rc == 0, out.stderr
     assert json.loads(out.stdout)["image"]["tag"] == "broken"
