@@ -133,7 +133,8 @@ def _exec_credential(spec, base):
         "kind": "ExecCredential", "spec": {"interactive": False}})
     try:
         proc = subprocess.run([command] + list(spec.get("args") or []), env=env,
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
+                              check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ConfigError("the kubeconfig's exec credential plugin %s did not run: %s" % (command, exc))
     if proc.returncode != 0:

@@ -99,7 +99,8 @@ def test_a_deleted_pod_is_replaced_and_the_service_keeps_answering(cluster, name
     def pods():
         return json.loads(kubectl("-n", namespace, "get", "pods", "-l", "app=web", "-o", "json").stdout)["items"]
 
-    victim = pods()[0]["metadata"]["name"]
+    # Pods of the earlier rollout may still be terminating: the victim is a live one.
+    victim = next(p["metadata"]["name"] for p in pods() if not p["metadata"].get("deletionTimestamp"))
     kubectl("-n", namespace, "delete", "pod", victim, "--wait=false")
     assert "version=v1" in body_via_nodeport(cluster, web)
 
