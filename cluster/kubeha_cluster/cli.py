@@ -72,7 +72,7 @@ def expected_processes(cluster: Cluster):
 def build() -> None:
     lib = CLUSTER_DIR / "lib"
     with exclusive(CACHE / ".build.lock", "the build cache"):
-        if not (kube_bin() / "kube").exists() or not helm_bin().exists():
+        if not kube_built() or not helm_bin().exists():
             say("building binaries (cached after the first time; log lines show progress)")
         build_binaries()
         subprocess.run([str(lib / "images.sh"), "build"], check=True, stdout=subprocess.DEVNULL,
@@ -95,13 +95,21 @@ def lock_held_env() -> dict[str, str]:
     return {**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1"}
 
 
+KUBE_COMPONENTS = ("kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
+                   "kubelet", "kube-proxy")
+
+
+def kube_built() -> bool:
+    """Every component is its own binary in the cache (not a link to an older multi-call one)."""
+    return all((kube_bin() / c).is_file() and not (kube_bin() / c).is_symlink() for c in KUBE_COMPONENTS)
+
+
 def link_tools() -> None:
     d = bin_dir()
     d.mkdir(parents=True, exist_ok=True)
     targets = {"helm": helm_bin()}
-    for name in ("kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
-                 "kubelet", "kube-proxy"):
-        targets[name] = kube_bin() / "kube"
+    for name in KUBE_COMPONENTS:
+        targets[name] = kube_bin() / name
     for name, target in targets.items():
         link = d / name
         if link.is_symlink() and os.readlink(link) == str(target):
@@ -477,7 +485,7 @@ CHANGES_CLUSTER = {"up", "down", "node-stop", "node-start", "restart"}
 
 
 def ensure_tools() -> None:
-    if not helm_bin().exists() or not (kube_bin() / "kube").exists():
+    if not helm_bin().exists() or not kube_built():
         with exclusive(CACHE / ".build.lock", "the build cache"):
             build_binaries(stdout=sys.stderr)
     link_tools()

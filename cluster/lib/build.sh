@@ -54,13 +54,19 @@ module_time() {  # the release date of a module version, used as a reproducible 
   sed -n 's/.*"Time":"\([^"]*\)".*/\1/p' "$info"
 }
 
+# The Kubernetes components and kubectl, each its own binary (upstream's main packages), built
+# from a wrapper module that requires k8s.io/kubernetes and replaces its staging modules.
+KUBE_COMPONENTS="kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubectl"
+
 build_kube() {
-  local v=$KUBERNETES_VERSION out="$KUBEHA_CACHE/bin/kubernetes-$KUBERNETES_VERSION"
-  [ -x "$out/kube" ] && { log "kube $v: cached"; return; }
+  local v=$KUBERNETES_VERSION out="$KUBEHA_CACHE/bin/kubernetes-$KUBERNETES_VERSION" c missing=""
+  for c in $KUBE_COMPONENTS; do [ -x "$out/$c" ] && [ ! -L "$out/$c" ] || missing+=" $c"; done
+  [ -z "$missing" ] && { log "kube $v: cached"; return; }
   local src="$KUBEHA_CACHE/src/kube-$v" minor=${v#v1.}
   minor=${minor%%.*}
   mkdir -p "$src"
-  cp "$here/build/kube/main.go" "$src/"
+  rm -f "$src/main.go"  # the multi-call binary of earlier versions of this script
+  cp "$here/build/kube/deps.go" "$src/"
   go mod download -json "k8s.io/kubernetes@$v" >/dev/null
   local up="$GOMODCACHE/k8s.io/kubernetes@$v/go.mod"
   {
@@ -73,19 +79,20 @@ build_kube() {
     # Every staging module the release replaces with a local path, at the matching v0 version.
     grep -E '=> \./staging/' "$up" | awk -v m="v0.$minor.${v##*.}" '{print "replace " $1 " => " $1 " " m}'
   } >"$src/go.mod"
-  local date ld="" pkg
+  local date ld="" pkgs=""
   date=$(module_time k8s.io/kubernetes "$v")
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ld+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
-    ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
+  for c in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $c.gitVersion=$v -X $c.gitMajor=1 -X $c.gitMinor=$minor"
+    ld+=" -X $c.gitTreeState=clean -X $c.buildDate=$date"
   done
-  (cd "$src" && run_logged "kube-$v" sh -c "go mod tidy && go build -v -trimpath -ldflags '-s -w$ld' -o kube.new .")
+  for c in $KUBE_COMPONENTS; do pkgs+=" k8s.io/kubernetes/cmd/$c"; done
+  rm -rf "$src/out" && mkdir -p "$src/out"
+  # Upstream's mains of kube-apiserver and kube-controller-manager embed the time zone database
+  # themselves (CronJob time zones).
+  (cd "$src" && run_logged "kube-$v" sh -c "go mod tidy && go build -v -trimpath -ldflags '-s -w$ld' -o out/$pkgs")
   mkdir -p "$out"
-  mv "$src/kube.new" "$out/kube"
-  local c
-  for c in kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubectl; do
-    ln -sf kube "$out/$c"
-  done
+  rm -f "$out/kube"
+  for c in $KUBE_COMPONENTS; do mv -f "$src/out/$c" "$out/$c"; done
 }
 
 build_helm() {
