@@ -85,7 +85,7 @@ test: tools  ## everything, the linters included, against the real local cluster
 	rm -rf reports && mkdir -p reports
 	KUBEHA_WORKERS=1 $(CLUSTER) up
 	$(KEEP_RESIDENT) & $(PY) tools/machine_monitor.py --while-pid $$$$ reports/machine.log & rc=0; \
-	pytest tests -m "not disruptive and not multinode" -n $(TEST_WORKERS) --dist loadgroup \
+	pytest tests -m "not disruptive and not multinode" -n $(TEST_WORKERS) --dist loadfile \
 	  --no-loadscope-reorder --durations=15 --junitxml=reports/junit-side-by-side.xml || rc=1; \
 	scripts/each-cluster --others down || rc=1; \
 	KUBEHA_WORKERS=2 $(CLUSTER) up || rc=1; \

@@ -56,12 +56,10 @@ class Cluster:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Side by side (pytest-xdist, --dist loadgroup), a module's tests stay together on one worker
-    and in order: they share module fixtures (a release deployed once) and some walk one release
-    through steps. A test that names its own group (molecule's scenarios) runs on its own."""
+    """Side by side (pytest-xdist, `make test` passes --dist loadfile), a module's tests stay
+    together on one worker and in order: they share module fixtures (a release deployed once) and
+    some walk one release through steps."""
     for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
         if item.nodeid.startswith("tests/topology/"):
             item.add_marker(pytest.mark.multinode)
     # Workers take groups in collection order (make test turns xdist's reordering off): the

@@ -1,6 +1,5 @@
 """Every molecule scenario passes on the real local cluster (its verifiers check the cluster and
-the HTTP answers). Each scenario deploys into a namespace of its own (molecule-<scenario>), so the
-scenarios can run side by side."""
+the HTTP answers). Each scenario deploys into a namespace of its own (molecule-<scenario>)."""
 from __future__ import annotations
 
 import os
@@ -20,8 +19,7 @@ def test_there_are_the_scenarios_of_the_shipping_and_topology_issues():
     assert {"default", "upgrade-rollback", "scale", "multi-cluster"} <= set(SCENARIOS)
 
 
-@pytest.mark.parametrize("scenario", [pytest.param(s, marks=pytest.mark.xdist_group(f"molecule-{s}"))
-                                      for s in SCENARIOS])
+@pytest.mark.parametrize("scenario", SCENARIOS)
 def test_molecule_scenario_passes(cluster, scenario, request):
     if scenario == "multi-cluster":
         request.getfixturevalue("every_cluster")
