@@ -79,11 +79,11 @@ build_kube() {
     # Every staging module the release replaces with a local path, at the matching v0 version.
     grep -E '=> \./staging/' "$up" | awk -v m="v0.$minor.${v##*.}" '{print "replace " $1 " => " $1 " " m}'
   } >"$src/go.mod"
-  local date ld="" pkgs=""
+  local date ld="" pkg pkgs=""
   date=$(module_time k8s.io/kubernetes "$v")
-  for c in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ld+=" -X $c.gitVersion=$v -X $c.gitMajor=1 -X $c.gitMinor=$minor"
-    ld+=" -X $c.gitTreeState=clean -X $c.buildDate=$date"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ld+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date"
   done
   for c in $KUBE_COMPONENTS; do pkgs+=" k8s.io/kubernetes/cmd/$c"; done
   rm -rf "$src/out" && mkdir -p "$src/out"
