@@ -41,7 +41,7 @@ def _kill_all(pids: set[int]) -> None:
         time.sleep(0.05)
 
 
-def _unmount_below(root: Path) -> None:
+def unmount_below(root: Path) -> None:
     prefix = str(root.resolve()) + "/"
     for _ in range(3):
         points = []
@@ -77,7 +77,7 @@ def teardown(cluster: Cluster, processes) -> None:
     # The rest in reverse start order: the API server drains quickly while etcd still answers.
     for proc in reversed(processes):
         proc.stop()
-    _unmount_below(cluster.run_dir)
+    unmount_below(cluster.run_dir)
     for node in cluster.nodes:
         cgroups.remove(node.cgroup_parent)
     cgroups.remove(cluster.cpu_group)

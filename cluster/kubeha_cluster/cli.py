@@ -35,10 +35,12 @@ import sys
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import cgroups, cleanup, components, net, pki, preflight
+import yaml
+
+from . import cgroups, cleanup, components, imagestore, net, pki, preflight
 from .locks import exclusive
 from .procs import run
 from .topology import (CACHE, CLUSTER_DIR, VERSIONS, Cluster, Node, bin_dir, default_cluster,
@@ -69,15 +71,17 @@ def expected_processes(cluster: Cluster):
 
 # --- building -------------------------------------------------------------------------------
 
-def build() -> None:
-    lib = CLUSTER_DIR / "lib"
+def build() -> Images:
+    """Build what is missing (binaries, image archives, the image store) and return the images."""
     with exclusive(CACHE / ".build.lock", "the build cache"):
         if not kube_built() or not helm_bin().exists():
             say("building binaries (cached after the first time; log lines show progress)")
         build_binaries()
-        subprocess.run([str(lib / "images.sh"), "build"], check=True, stdout=subprocess.DEVNULL,
-                       env=lock_held_env())
+        out = subprocess.run([str(CLUSTER_DIR / "lib" / "images.sh"), "build"], check=True,
+                             text=True, stdout=subprocess.PIPE, env=lock_held_env()).stdout
+        archives = [Path(p) for p in out.split()]
         link_tools()
+        return Images(archives, imagestore.ensure_store(archives, say))
 
 
 def build_binaries(stdout=None) -> None:
@@ -120,10 +124,10 @@ def link_tools() -> None:
         os.replace(tmp, link)
 
 
-def image_archives() -> list[Path]:
-    out = subprocess.run([str(CLUSTER_DIR / "lib" / "images.sh"), "build"], check=True,
-                         text=True, capture_output=True).stdout
-    return [Path(p) for p in out.split()]
+@dataclass(frozen=True)
+class Images:
+    archives: list[Path]  # docker archives, named by the hash of their inputs
+    store: Path  # all of them imported into one containerd root (see imagestore)
 
 
 # --- health ---------------------------------------------------------------------------------
@@ -196,17 +200,16 @@ def up(cluster: Cluster) -> None:
         cleanup.teardown(earlier, all_processes(earlier))
     procs = all_processes(cluster)
     preflight.check(cluster, forward_is_ours=any(p.name == "api-forward" and p.running() for p in procs))
-    build()
+    images = build()
     if stopped_nodes(cluster) and healthy(cluster, expected_processes(cluster)):
         for node in stopped_nodes(cluster):
             say(f"starting node {node.name}, stopped with node-stop")
             node_start(cluster, node)
     core = [p for p in procs if not is_addon(p.name)]
     if healthy(cluster, core) and node_ready(cluster) and dns_answers(cluster):
-        archives = image_archives()
         by_name = {p.name: p for p in procs}
         for node in cluster.nodes:  # images rebuilt since the cluster started
-            import_images(node, archives, by_name[f"{node.name}-containerd"])
+            import_images(node, images.archives, by_name[f"{node.name}-containerd"])
         # Add-ons added or changed since the cluster started (a newer checkout) are brought in
         # without restarting what runs.
         pki.ensure(cluster)
@@ -230,28 +233,31 @@ def up(cluster: Cluster) -> None:
     net.setup(cluster)
     procs = all_processes(cluster, write_configs=True)
     by_name = {p.name: p for p in procs}
-    archives = image_archives()
     cp = [by_name[n] for n in ("etcd", "kube-apiserver", "api-forward")]
     for p in cp:
         p.start()
-    for node in cluster.nodes:
+    for node in cluster.nodes:  # before its containerd starts, which reads the store once
+        imagestore.give_to_node(images.store, components.containerd_root(node),
+                                node.run / "imported-images")
         by_name[f"{node.name}-containerd"].start()
-
-    with ThreadPoolExecutor() as pool:
-        imports = [pool.submit(import_images, n, archives, by_name[f"{n.name}-containerd"])
-                   for n in cluster.nodes]
-        wait_for("kube-apiserver /readyz", lambda: _api_get(cluster, "/readyz")[0] == 200, 240, cp)
-        by_name["kube-controller-manager"].start()
-        by_name["kube-scheduler"].start()
-        for f in imports:
-            f.result()
+    wait_for("kube-apiserver /readyz", lambda: _api_get(cluster, "/readyz")[0] == 200, 240, cp)
+    by_name["kube-controller-manager"].start()
+    by_name["kube-scheduler"].start()
+    for node in cluster.nodes:
+        wait_for(f"containerd on {node.name}", node.containerd_sock.exists, 60,
+                 [by_name[f"{node.name}-containerd"]])
     for node in cluster.nodes:
         cgroups.create(node.cgroup_parent)
         by_name[f"{node.name}-kubelet"].start()
         by_name[f"{node.name}-kube-proxy"].start()
-    addons(cluster)
+    # CoreDNS first (`up` ends when it answers), the other add-ons while the nodes get ready.
+    _apply(cluster, coredns_manifest(cluster))
+    started = [p for p in procs if p.name != "metallb-controller" and not p.name.endswith("-kube-router")]
+    with ThreadPoolExecutor(1) as pool:
+        others = pool.submit(addons, cluster, coredns_applied=True)
+        wait_for("every node Ready", lambda: node_ready(cluster), 180, started)
+        others.result()
     by_name["metallb-controller"].start()
-    wait_for("every node Ready", lambda: node_ready(cluster), 180, procs)
     for node in cluster.nodes:  # it reads its Node object when it starts
         by_name[f"{node.name}-kube-router"].start()
     wait_for("cluster DNS answering", lambda: dns_answers(cluster), 180, procs)
@@ -262,7 +268,8 @@ def up(cluster: Cluster) -> None:
 
 
 def import_images(node, archives: list[Path], containerd) -> None:
-    """Import the image archives this node's containerd has not imported yet. Archive names
+    """Import the image archives this node's containerd has not imported yet (images rebuilt
+    while the cluster runs; a new node gets them all from the image store). Archive names
     carry the hash of their inputs, so a rebuilt image is a new archive. The bound per archive is
     wide: on a busy 2-core machine (another cluster running, every node importing at once) one
     import has taken more than two minutes; a containerd that dies still ends it at once."""
@@ -273,12 +280,10 @@ def import_images(node, archives: list[Path], containerd) -> None:
     for tar in archives:
         if str(tar) not in done:
             run("ctr", f"--address={sock}", "-n", "k8s.io", "images", "import", str(tar),
-                timeout=IMPORT_TIMEOUT)
+                timeout=imagestore.IMPORT_TIMEOUT)
             with stamp.open("a") as f:
                 f.write(f"{tar}\n")
 
-
-IMPORT_TIMEOUT = 900  # seconds for one `ctr images import`
 
 EXCLUDE_LB = "node.kubernetes.io/exclude-from-external-load-balancers"
 L2_NODE_LABEL = "metallb.io/node"  # which speaker owns a ServiceL2Status
@@ -370,7 +375,7 @@ def node_start(cluster: Cluster, node: Node) -> None:
     containerd = by_name[f"{node.name}-containerd"]
     containerd.start()
     wait_for(f"containerd on {node.name}", node.containerd_sock.exists, 60, [containerd])
-    import_images(node, image_archives(), containerd)
+    import_images(node, build().archives, containerd)
     cgroups.create(node.cgroup_parent)
     for p in procs:
         p.start()
@@ -397,32 +402,41 @@ def is_addon(name: str) -> bool:
     return name == "metallb-controller" or name.endswith("-kube-router")
 
 
-def addons(cluster: Cluster, only_if_changed: bool = False) -> None:
-    text = string.Template((CLUSTER_DIR / "addons" / "coredns.yaml").read_text()).substitute(
+def coredns_manifest(cluster: Cluster) -> str:
+    return string.Template((CLUSTER_DIR / "addons" / "coredns.yaml").read_text()).substitute(
         DNS_IP=cluster.dns_ip, DOMAIN=cluster.dns_domain, COREDNS_IMAGE=VERSIONS["COREDNS_IMAGE"])
+
+
+def addons(cluster: Cluster, only_if_changed: bool = False, coredns_applied: bool = False) -> None:
+    """Apply the add-ons' manifests (all of them, or nothing when none changed since the last
+    apply and `only_if_changed`)."""
     stamp = cluster.run_dir / "addons.sha256"
     digest = hashlib.sha256(b"".join(
         f.read_bytes() for f in sorted((CLUSTER_DIR / "addons").glob("*.yaml"))) +
         repr(sorted(VERSIONS.items())).encode()).hexdigest()
     if only_if_changed and stamp.exists() and stamp.read_text() == digest:
         return
-    _apply(cluster, text)
-    # MetalLB: its CRDs (from the module version built), then RBAC, address pool, L2 announcement.
-    _apply(cluster, (metallb_bin() / "crds.yaml").read_text())
+    first, last = cluster.lb_pool
+    metallb = string.Template((CLUSTER_DIR / "addons" / "metallb.yaml").read_text()).substitute(
+        INGRESS_IP=cluster.ingress_ip, POOL_FIRST=str(ipaddress.ip_address(first) + 1), POOL_LAST=last,
+        NODE_IFACE=cluster.node_iface, SPEAKER_IMAGE=VERSIONS["METALLB_SPEAKER_IMAGE"])
+    traefik = string.Template((CLUSTER_DIR / "addons" / "traefik.yaml").read_text()).substitute(
+        INGRESS_IP=cluster.ingress_ip, TRAEFIK_IMAGE=VERSIONS["TRAEFIK_IMAGE"])
+    coredns = "" if coredns_applied else coredns_manifest(cluster)
+    docs = [d for t in (coredns, (metallb_bin() / "crds.yaml").read_text(), metallb,
+                        (CLUSTER_DIR / "addons" / "kube-router.yaml").read_text(), traefik)
+            for d in yaml.safe_load_all(t) if d]
+    # One apply for everything but MetalLB's address pools and announcements, which wait for
+    # MetalLB's CRDs (each kubectl call spent most of its time on API discovery).
+    custom = [d for d in docs if d["apiVersion"].startswith("metallb.io/")]
+    _apply(cluster, yaml.safe_dump_all([d for d in docs if d not in custom]))
     kubectl(cluster, "wait", "--for=condition=Established", "--timeout=60s",
             "crd/ipaddresspools.metallb.io", "crd/l2advertisements.metallb.io")
-    first, last = cluster.lb_pool
-    _apply(cluster, string.Template((CLUSTER_DIR / "addons" / "metallb.yaml").read_text()).substitute(
-        INGRESS_IP=cluster.ingress_ip, POOL_FIRST=str(ipaddress.ip_address(first) + 1), POOL_LAST=last, NODE_IFACE=cluster.node_iface,
-        SPEAKER_IMAGE=VERSIONS["METALLB_SPEAKER_IMAGE"]))
-    _apply(cluster, (CLUSTER_DIR / "addons" / "kube-router.yaml").read_text())
-    _apply(cluster, string.Template((CLUSTER_DIR / "addons" / "traefik.yaml").read_text()).substitute(
-        INGRESS_IP=cluster.ingress_ip, TRAEFIK_IMAGE=VERSIONS["TRAEFIK_IMAGE"]))
+    _apply(cluster, yaml.safe_dump_all(custom))
     # The speakers' memberlist key (the speakers find each other and notice a dead node in
-    # seconds), made once per cluster.
-    if kubectl(cluster, "-n", "metallb-system", "get", "secret", "memberlist", check=False).returncode:
-        kubectl(cluster, "-n", "metallb-system", "create", "secret", "generic", "memberlist",
-                f"--from-literal=secretkey={secrets.token_urlsafe(96)}", check=False)
+    # seconds), made once per cluster: creating it again fails, and keeps the key.
+    kubectl(cluster, "-n", "metallb-system", "create", "secret", "generic", "memberlist",
+            f"--from-literal=secretkey={secrets.token_urlsafe(96)}", check=False)
     stamp.write_text(digest)
 
 

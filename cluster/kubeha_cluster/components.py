@@ -60,6 +60,10 @@ def control_plane(cluster: Cluster) -> list[Proc]:
         f"--kubeconfig={cm_kc}", f"--authentication-kubeconfig={cm_kc}",
         f"--authorization-kubeconfig={cm_kc}",
         "--use-service-account-credentials=true",
+        # Each controller starts only after its ServiceAccount's token came back; at the default
+        # 20 requests/s the deployment controller started 4 s after the process (`up` waits
+        # for CoreDNS's pods, which it creates).
+        "--kube-api-qps=100", "--kube-api-burst=200",
         f"--service-account-private-key-file={pki / 'sa.key'}",
         f"--root-ca-file={pki / 'ca.crt'}",
         f"--cluster-signing-cert-file={pki / 'ca.crt'}", f"--cluster-signing-key-file={pki / 'ca.key'}",
@@ -93,10 +97,15 @@ def control_plane(cluster: Cluster) -> list[Proc]:
     return [etcd, apiserver, controller_manager, scheduler, forward, metallb]
 
 
+def containerd_root(node: Node) -> Path:
+    """Where a node's containerd keeps images and snapshots (made from the image store by `up`)."""
+    return node.run / "containerd" / "root"
+
+
 def _containerd_config(node: Node) -> Path:
     root = node.run / "containerd"
     cfg = f"""version = 2
-root = "{root / 'root'}"
+root = "{containerd_root(node)}"
 state = "{root / 'state'}"
 disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs",

@@ -16,6 +16,18 @@ mkdir -p "$out" "$work"
 
 key_of() { cat "$@" | sha256sum | cut -c1-12; }
 
+# bin_key FILE: key_of one big binary, remembered by its path, size and modification time:
+# hashing the 200 MB of add-on binaries took a second of every `up`.
+bin_key() {
+  local memo
+  memo="$work/keys/$(printf '%s' "$1" | sha256sum | cut -c1-12)-$(stat -L -c '%s-%.9Y' "$1")"
+  if [ ! -s "$memo" ]; then
+    mkdir -p "$work/keys"
+    key_of "$1" >"$memo.tmp" && mv "$memo.tmp" "$memo"
+  fi
+  cat "$memo"
+}
+
 # image NAME:TAG KEY USER PORT ENTRYPOINT_JSON SRC:DST...  → prints the archive path
 image() {
   local ref=$1 key=$2 user=$3 port=$4 entry=$5; shift 5
@@ -90,19 +102,19 @@ build_all() {
   # CoreDNS from the binary build.sh made; it listens on an unprivileged port (the Service maps 53).
   local coredns="$KUBEHA_CACHE/bin/coredns-$COREDNS_VERSION/coredns"
   [ -x "$coredns" ] || "$here/lib/build.sh" coredns >&2
-  k=$(key_of "$coredns")
+  k=$(bin_key "$coredns")
   image "$COREDNS_IMAGE" "$k" 65532:65532 1053 '["/coredns"]' "$coredns:/coredns"
 
   # MetalLB's speaker (a host-network DaemonSet: ARP needs root with NET_RAW, as upstream runs it).
   local speaker="$KUBEHA_CACHE/bin/metallb-$METALLB_VERSION/speaker"
   [ -x "$speaker" ] || "$here/lib/build.sh" metallb >&2
-  k=$(key_of "$speaker")
+  k=$(bin_key "$speaker")
   image "$METALLB_SPEAKER_IMAGE" "$k" 0:0 "" '["/speaker"]' "$speaker:/speaker"
 
   # Traefik, the Ingress controller.
   local traefik="$KUBEHA_CACHE/bin/traefik-$TRAEFIK_VERSION/traefik"
   [ -x "$traefik" ] || "$here/lib/build.sh" traefik >&2
-  k=$(key_of "$traefik")
+  k=$(bin_key "$traefik")
   image "$TRAEFIK_IMAGE" "$k" 65532:65532 8000 '["/traefik"]' "$traefik:/traefik"
 }
 
