@@ -14,7 +14,9 @@ short_description: curl-style checks of several HTTP endpoints, with bounded ret
 version_added: 1.0.0
 description:
   - Requests every endpoint (in parallel) until it answers with the expected status and a body
-    containing the expected text, at most I(retries) times each, I(delay) seconds apart.
+    containing the expected text. An endpoint fails after I(retries) attempts and at least
+    (I(retries) - 1) x I(delay) seconds; the first pauses are shorter (0.25 s, doubling up to
+    I(delay)), so a path that needs a moment more (an Ingress route being picked up) passes soon.
   - Fails naming every endpoint that never passed, with the status and body it last answered
     (or the connection error).
   - Read-only (GET); supports check mode.
@@ -22,7 +24,7 @@ extends_documentation_fragment:
   - kubeha.webapp.options.endpoint_checks
 options:
   delay:
-    description: Seconds between two attempts.
+    description: Longest pause between two attempts, in seconds (the first pauses are shorter).
     type: float
     default: 1.0
   timeout:
@@ -105,14 +107,21 @@ def fetch(url, host, timeout, validate_certs):
 
 def check(ep, p):
     result = dict(name=ep["name"], url=ep["url"], host=ep.get("host") or "", ok=False, attempts=0)
-    for attempt in range(1, p["retries"] + 1):
+    budget = (p["retries"] - 1) * p["delay"]
+    start = time.time()
+    pause = min(p["delay"], 0.25)
+    attempt = 0
+    while True:
+        attempt += 1
         status, body, error = fetch(ep["url"], ep.get("host"), p["timeout"], p["validate_certs"])
         result.update(attempts=attempt, status=status, body=body[:300].strip(), error=error)
         if status == p["expected_status"] and p["expected_body"] in body:
             result["ok"] = True
             break
-        if attempt < p["retries"]:
-            time.sleep(p["delay"])
+        if attempt >= p["retries"] and time.time() - start >= budget:
+            break
+        time.sleep(pause)
+        pause = min(pause * 2, p["delay"])
     return result
 
 

@@ -40,9 +40,11 @@ options:
     type: int
     default: 300
   poll_interval:
-    description: Seconds between two looks at the rollout.
+    description:
+      - Seconds between two looks at the rollout (one GET of the Deployment once it is complete,
+        three while it progresses).
     type: float
-    default: 1.0
+    default: 0.5
   unready_grace:
     description:
       - Seconds a new pod may stay unready beyond its readiness probe's failure budget
@@ -72,6 +74,16 @@ options:
         the caller reads I(status), I(reason) and I(message) (e.g. to roll back).
     type: bool
     default: true
+  until:
+    description:
+      - C(complete) - every replica updated and available (C(minReadySeconds) passed), no old
+        replica left, as C(kubectl rollout status) waits for.
+      - C(ready) - every replica updated and ready, no old replica left (I(status) C(ready)): the
+        Service sends all its traffic to the new version. For a caller that checks availability
+        afterwards (the verify role's replicas check) and uses the C(minReadySeconds) meanwhile.
+    type: str
+    choices: [complete, ready]
+    default: complete
   probe_timeout:
     description:
       - Seconds a request of the traffic probe may wait for its answer before it counts as
@@ -87,6 +99,18 @@ options:
       - Not used in check mode.
     type: str
     default: ""
+  probe_service:
+    description:
+      - Name of a Service in I(namespace) for the traffic probe when I(probe_url) is empty: the
+        probe requests C(http://NAME.NAMESPACE.svc:PORT) (its first port) plus I(probe_path), read
+        when the watch starts, so the Service a new release has just created (or the port a
+        change has just set) is the one requested. No probe when the Service does not exist.
+    type: str
+    default: ""
+  probe_path:
+    description: Path requested by the traffic probe with I(probe_service).
+    type: str
+    default: /
   probe_image:
     description: Image of the probe pod (busybox C(sh) and C(wget)).
     type: str
@@ -119,7 +143,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: C(complete), C(failed), C(timeout) or C(absent).
+  description: C(complete), C(ready) (with I(until=ready)), C(failed), C(timeout) or C(absent).
   returned: always
   type: str
 reason:
@@ -148,9 +172,10 @@ elapsed:
   type: float
 probe:
   description:
-    - With I(probe_url) - pod (its name), requests made during the rollout, failed (how many did not
-      answer 2xx) and samples of the failures; error when the probe pod could not be created.
-  returned: when probe_url is set
+    - With I(probe_url) or I(probe_service) - pod (its name), requests made during the rollout,
+      failed (how many did not answer 2xx) and samples of the failures; error when the probe pod
+      could not be created.
+  returned: when a probe was started
   type: dict
 """
 
@@ -184,6 +209,15 @@ def probe_budget(container):
         probe.get("initialDelaySeconds", 0)
         + probe.get("periodSeconds", 10) * probe.get("failureThreshold", 3)
     )
+
+
+def service_url(client, namespace, name, path):
+    """In-cluster URL of a Service's first port ('' when the Service does not exist)."""
+    svc = get_json(client, "/api/v1/namespaces/%s/services/%s" % (namespace, name))
+    ports = ((svc or {}).get("spec") or {}).get("ports") or []
+    if not ports:
+        return ""
+    return "http://%s.%s.svc:%s%s" % (name, namespace, ports[0]["port"], path)
 
 
 class Watcher(object):
@@ -333,6 +367,10 @@ class Watcher(object):
                 failure = self.pod_failure(pod, containers)
                 if failure:
                     return ("failed",) + failure + (st,)
+        if self.p["until"] == "ready" and r["updated"] >= r["desired"] and \
+                r["total"] <= r["updated"] and r["ready"] >= r["desired"] and r["available"] < r["updated"]:
+            return "ready", "Ready", "deployment %s: every replica updated and ready (%d/%d available)" % (
+                self.name, r["available"], r["desired"]), st
         if r["updated"] < r["desired"]:
             msg = "%d of %d new replicas updated" % (r["updated"], r["desired"])
         elif r["total"] > r["updated"]:
@@ -364,7 +402,7 @@ class Watcher(object):
                 outage_since = None
                 self.unready_since.clear()
                 self.unsched_since.clear()
-            if status in ("complete", "failed", "absent"):
+            if status in ("complete", "ready", "failed", "absent"):
                 break
             if time.time() >= deadline:
                 status, reason = "timeout", "Timeout"
@@ -384,14 +422,17 @@ def main():
         name=dict(type="str", required=True),
         namespace=dict(type="str", required=True),
         timeout=dict(type="int", default=300),
-        poll_interval=dict(type="float", default=1.0),
+        poll_interval=dict(type="float", default=0.5),
         probe_timeout=dict(type="int", default=5),
         unready_grace=dict(type="int", default=5),
         unschedulable_grace=dict(type="int", default=60),
         max_restarts=dict(type="int", default=2),
         api_outage_grace=dict(type="int", default=60),
         fail_on_error=dict(type="bool", default=True),
+        until=dict(type="str", default="complete", choices=["complete", "ready"]),
         probe_url=dict(type="str", default=""),
+        probe_service=dict(type="str", default=""),
+        probe_path=dict(type="str", default="/"),
         probe_image=dict(type="str", default="busybox:1.37"),
         probe_image_pull_policy=dict(type="str", default="IfNotPresent",
                                      choices=["Always", "IfNotPresent", "Never"]),
@@ -403,12 +444,15 @@ def main():
     probe = None
     try:
         client = api_client(module)
-        if p["probe_url"] and not module.check_mode:
+        if (p["probe_url"] or p["probe_service"]) and not module.check_mode:
             try:
-                probe = dict(pod=start_traffic_probe(
-                    client, p["namespace"], p["probe_url"], p["probe_image"],
-                    p["probe_image_pull_policy"], deadline_seconds=p["timeout"] + 600,
-                    timeout=p["probe_timeout"]))
+                probe_url = p["probe_url"] or service_url(
+                    client, p["namespace"], p["probe_service"], p["probe_path"])
+                if probe_url:
+                    probe = dict(pod=start_traffic_probe(
+                        client, p["namespace"], probe_url, p["probe_image"],
+                        p["probe_image_pull_policy"], deadline_seconds=p["timeout"] + 600,
+                        timeout=p["probe_timeout"]))
             except Exception as exc:  # the rollout watch matters more than the probe
                 probe = dict(pod="", error=describe_error(exc, client, "starting the traffic probe"))
         result = Watcher(module, client).run()
@@ -431,7 +475,7 @@ def main():
         msg = str(exc) if isinstance(exc, KubeError) else describe_error(
             exc, client, "watching deployment %s" % p["name"])
         module.fail_json(msg=msg, status="error", api_error=True)
-    if result["status"] != "complete" and module.params["fail_on_error"]:
+    if result["status"] not in ("complete", "ready") and module.params["fail_on_error"]:
         module.fail_json(msg=result["message"], **result)
     module.exit_json(changed=False, **result)
 
