@@ -137,12 +137,14 @@ try:
     import yaml
 
     HAS_YAML = True
+    # libyaml's loader when PyYAML has it: the manifest and the chart's files parse 10x faster.
+    SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 except ImportError:  # pragma: no cover
     HAS_YAML = False
 
 
 def live_objects(client, namespace, rel):
-    docs = [d for d in yaml.safe_load_all(rel.get("manifest") or "") if isinstance(d, dict)]
+    docs = [d for d in yaml.load_all(rel.get("manifest") or "", Loader=SAFE_LOADER) if isinstance(d, dict)]
     live = dict(deployment=None, pods=[], service=None, ingresses=[])
     for doc in docs:
         kind = doc.get("kind")
@@ -251,7 +253,7 @@ def ingress_view(ing):
 def local_chart(path, rel):
     """Compare a chart directory with the chart stored in the release."""
     with open(os.path.join(path, "Chart.yaml")) as fh:
-        meta = yaml.safe_load(fh) or {}
+        meta = yaml.load(fh, Loader=SAFE_LOADER) or {}
     out = dict(
         path=path,
         name=meta.get("name"),
@@ -294,7 +296,7 @@ def local_chart(path, rel):
     local_values = {}
     if os.path.exists(values_path):
         with open(values_path) as fh:
-            local_values = yaml.safe_load(fh) or {}
+            local_values = yaml.load(fh, Loader=SAFE_LOADER) or {}
     if local_values != (stored.get("values") or {}):
         changed.append("values.yaml")
     out["changed_files"] = changed

@@ -78,9 +78,10 @@ options:
     description:
       - C(complete) - every replica updated and available (C(minReadySeconds) passed), no old
         replica left, as C(kubectl rollout status) waits for.
-      - C(ready) - every replica updated and ready, no old replica left (I(status) C(ready)): the
-        Service sends all its traffic to the new version. For a caller that checks availability
-        afterwards (the verify role's replicas check) and uses the C(minReadySeconds) meanwhile.
+      - C(ready) - every replica of the new revision ready (I(status) C(ready)), while the last
+        ones may still wait out C(minReadySeconds) and old pods still stop: the new version
+        answers. For a caller that checks availability afterwards (the verify role's replicas
+        check, which waits for C(complete)) and checks the access paths meanwhile.
     type: str
     choices: [complete, ready]
     default: complete
@@ -199,6 +200,11 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     traffic_summary,
 )
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import K8S_AUTH_OPTIONS, argument_spec
+
+
+def pod_ready(pod):
+    return any(c.get("type") == "Ready" and c.get("status") == "True"
+               for c in (pod.get("status") or {}).get("conditions") or [])
 
 
 def probe_budget(container):
@@ -362,15 +368,19 @@ class Watcher(object):
                     self.name, short(cond.get("message"), 300)), st
         r = st["replicas"]
         containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+        new = None
         if r["updated"] < r["desired"] or r["available"] < r["updated"] or r["total"] > r["updated"]:
-            for pod in self.new_pods(dep, st["revision"]):
+            new = self.new_pods(dep, st["revision"])
+            for pod in new:
                 failure = self.pod_failure(pod, containers)
                 if failure:
                     return ("failed",) + failure + (st,)
-        if self.p["until"] == "ready" and r["updated"] >= r["desired"] and \
-                r["total"] <= r["updated"] and r["ready"] >= r["desired"] and r["available"] < r["updated"]:
-            return "ready", "Ready", "deployment %s: every replica updated and ready (%d/%d available)" % (
-                self.name, r["available"], r["desired"]), st
+        if self.p["until"] == "ready" and new is not None and r["updated"] >= r["desired"]:
+            ready = sum(1 for pod in new if pod_ready(pod))
+            if ready >= r["desired"]:
+                return "ready", "Ready", (
+                    "deployment %s: every new replica ready (%d/%d available, %d old pods left)" % (
+                        self.name, r["available"], r["desired"], max(r["total"] - r["updated"], 0))), st
         if r["updated"] < r["desired"]:
             msg = "%d of %d new replicas updated" % (r["updated"], r["desired"])
         elif r["total"] > r["updated"]:
