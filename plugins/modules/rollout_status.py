@@ -79,8 +79,8 @@ options:
       - C(complete) - every replica updated and available (C(minReadySeconds) passed), no old
         replica left, as C(kubectl rollout status) waits for.
       - C(ready) - every replica of the new revision ready (I(status) C(ready)), while the last
-        ones may still wait out C(minReadySeconds) and old pods still stop: the new version
-        answers. For a caller that checks availability afterwards (the verify role's replicas
+        ones may still wait out C(minReadySeconds) and old pods still stop (the new version
+        answers). For a caller that checks availability afterwards (the verify role's replicas
         check, which waits for C(complete)) and checks the access paths meanwhile.
     type: str
     choices: [complete, ready]
@@ -102,7 +102,7 @@ options:
     default: ""
   probe_service:
     description:
-      - Name of a Service in I(namespace) for the traffic probe when I(probe_url) is empty: the
+      - Name of a Service in I(namespace) for the traffic probe when I(probe_url) is empty. The
         probe requests C(http://NAME.NAMESPACE.svc:PORT) (its first port) plus I(probe_path), read
         when the watch starts, so the Service a new release has just created (or the port a
         change has just set) is the one requested. No probe when the Service does not exist.
