@@ -25,7 +25,12 @@ now() { echo "$EPOCHREALTIME"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 quiet() { "$@" >/dev/null 2>&1; }
-uninstall() { quiet helm -n "$ns" uninstall "$release" --wait || true; }
+# Each timed deploy starts from the same state: no release, and no pod of the last one still
+# shutting down (the app drains for a few seconds after SIGTERM, using CPU the next deploy needs).
+uninstall() {
+  quiet helm -n "$ns" uninstall "$release" --wait || true
+  quiet kubectl -n "$ns" wait --for=delete pod -l "app.kubernetes.io/instance=$release" --timeout=120s || true
+}
 nodeport() { kubectl -n "$ns" get svc "$release" -o jsonpath='{.spec.ports[0].nodePort}'; }
 curl_app() {  # curl_app VERSION: one NodePort, as a quick manual check would
   curl -fsS -m 5 "http://$node_ip:$(nodeport)/" | grep "version=$1" >/dev/null
@@ -76,9 +81,9 @@ helm -n "$ns" get values "$release" -o yaml >"$values"
 
 median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# One deploy takes 12-14 s, and a single run of either side varies by a second: each side runs
-# DEPLOY_RUNS times (default 3), interleaved, and the medians are compared.
-runs=${DEPLOY_RUNS:-3}
+# One deploy takes 12-14 s, and a single run of either side varies by a second or two: each side
+# runs DEPLOY_RUNS times (default 5), interleaved, and the medians are compared.
+runs=${DEPLOY_RUNS:-5}
 echo "== deploy ($runs runs each, medians)"
 plays="" hands="" quicks=""
 for _ in $(seq "$runs"); do
