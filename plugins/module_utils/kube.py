@@ -496,12 +496,17 @@ def short(text, limit=120):
 
 # Requests $URL every $INTERVAL seconds until the pod is deleted (or its deadline), one line per
 # request:  @@|seq|ok (0/1)|first 160 bytes of the body, or wget's last error line
+# Until the first answer a request waits 1 s, not $TIMEOUT: a Service without ready endpoints
+# yet drops the connection silently, and a probe stuck in such a request for $TIMEOUT seconds
+# would report the first answer that much later (requests before it are not counted anyway).
 TRAFFIC_PROBE_SCRIPT = r"""
 set -u
 n=0
+t=1
 while true; do
   n=$((n + 1))
-  if body=$(wget -q -T "$TIMEOUT" -O - "$URL" 2>&1); then
+  if body=$(wget -q -T "$t" -O - "$URL" 2>&1); then
+    t=$TIMEOUT
     echo "@@|$n|1|$(printf '%s' "$body" | head -c 160 | tr '\n|' '  /')"
   else
     echo "@@|$n|0|$(printf '%s' "$body" | tail -n 1 | head -c 160 | tr '\n|' '  /')"

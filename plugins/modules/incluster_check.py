@@ -114,6 +114,7 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
     parse_traffic,
     pod_done,
     pod_log,
+    pod_running,
     restricted_client_pod,
     traffic_summary,
     wait_pod,
@@ -126,15 +127,18 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
 )
 
 
-def probe_pod_usable(client, namespace, name, url):
-    """The traffic probe pod exists, runs, and requests this URL."""
+def probe_pod_usable(client, namespace, name, url, start_timeout):
+    """The traffic probe pod exists, requests this URL and runs. One still starting is waited for:
+    a client pod of this check's own would start no sooner."""
     pod = get_json(client, "/api/v1/namespaces/%s/pods/%s" % (namespace, name))
     if not pod or pod["metadata"].get("deletionTimestamp"):
         return False
     env = {e.get("name"): e.get("value") for c in pod["spec"]["containers"] for e in c.get("env") or []}
-    running = any((cs.get("state") or {}).get("running")
-                  for cs in (pod.get("status") or {}).get("containerStatuses") or [])
-    return running and env.get("URL") == url
+    if env.get("URL") != url:
+        return False
+    pod, problem = wait_pod(client, namespace, name, pod_running, start_timeout, poll=0.2)
+    return problem is None and any((cs.get("state") or {}).get("running")
+                                   for cs in (pod.get("status") or {}).get("containerStatuses") or [])
 
 
 def check_with_probe(client, p, name, endpoint):
@@ -171,7 +175,7 @@ def describe(r, p):
         r["name"], r["url"], p["namespace"], expectation(p), got, r.get("attempts", 0))
 
 
-def main():
+def main(module_class=AnsibleModule):
     spec = argument_spec(
         K8S_AUTH_OPTIONS,
         ENDPOINT_CHECK_OPTIONS,
@@ -183,7 +187,7 @@ def main():
         labels=dict(type="dict", default={}),
         probe_pod=dict(type="str", default=""),
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = module_class(argument_spec=spec, supports_check_mode=True)
     p = module.params
     for ep in p["endpoints"]:
         if " " in ep["name"] or "|" in ep["name"] or "|" in ep["url"]:
@@ -198,7 +202,8 @@ def main():
     if p["probe_pod"] and len(p["endpoints"]) == 1:
         try:
             client = api_client(module)
-            if probe_pod_usable(client, p["namespace"], p["probe_pod"], p["endpoints"][0]["url"]):
+            if probe_pod_usable(client, p["namespace"], p["probe_pod"], p["endpoints"][0]["url"],
+                                p["start_timeout"]):
                 result, continuity = check_with_probe(client, p, p["probe_pod"], p["endpoints"][0])
                 delete_pod(client, p["namespace"], p["probe_pod"])
                 exit_with_results(module, [result], describe, not_run=False, pod=p["probe_pod"],
