@@ -133,14 +133,14 @@ def describe(r, p):
         r["name"], where, expectation(p), got, r["attempts"])
 
 
-def main():
+def main(module_class=AnsibleModule):
     spec = argument_spec(
         ENDPOINT_CHECK_OPTIONS,
         delay=dict(type="float", default=1.0),
         timeout=dict(type="float", default=5.0),
         validate_certs=dict(type="bool", default=True),
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = module_class(argument_spec=spec, supports_check_mode=True)
     p = module.params
     if p["retries"] < 1:
         module.fail_json(msg="retries must be at least 1")

@@ -346,7 +346,7 @@ def namespace_view(client, name):
     return dict(exists=True, labels=(ns.get("metadata") or {}).get("labels") or {})
 
 
-def main():
+def main(module_class=AnsibleModule):
     spec = argument_spec(
         HELM_AUTH_OPTIONS,
         HELM_RELEASE_OPTIONS,
@@ -357,7 +357,7 @@ def main():
         nodes=dict(type="bool", default=False),
         namespace_info=dict(type="bool", default=False),
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = module_class(argument_spec=spec, supports_check_mode=True)
     if not HAS_YAML:
         module.fail_json(msg="the PyYAML Python package is required")
     p = module.params

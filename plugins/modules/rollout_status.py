@@ -426,7 +426,7 @@ class Watcher(object):
         return out
 
 
-def main():
+def main(module_class=AnsibleModule):
     spec = argument_spec(
         K8S_AUTH_OPTIONS,
         name=dict(type="str", required=True),
@@ -448,7 +448,7 @@ def main():
                                      choices=["Always", "IfNotPresent", "Never"]),
         probe_keep=dict(type="bool", default=False),
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = module_class(argument_spec=spec, supports_check_mode=True)
     p = module.params
     client = None
     probe = None

@@ -148,7 +148,7 @@ def ready_pods(client, ns, selector):
     return sorted(names)
 
 
-def main():
+def main(module_class=AnsibleModule):
     spec = argument_spec(
         K8S_AUTH_OPTIONS,
         CLIENT_POD_OPTIONS,
@@ -160,7 +160,7 @@ def main():
         max_failed_requests=dict(type="int", default=0),
         fail_on_error=dict(type="bool", default=True),
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = module_class(argument_spec=spec, supports_check_mode=True)
     p = module.params
     ns = p["namespace"]
     if module.check_mode:

@@ -1,0 +1,16 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeha maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""kubeha.webapp.self_heal_check runs in Ansible's worker process on the controller (see
+plugins/plugin_utils/in_process.py), as a module elsewhere."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.kubeha.webapp.plugins.modules import self_heal_check
+from ansible_collections.kubeha.webapp.plugins.plugin_utils.in_process import InProcessAction
+
+
+class ActionModule(InProcessAction):
+    module = self_heal_check
