@@ -19,6 +19,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -85,17 +86,22 @@ class InProcessModule(object):
     def warn(self, warning):
         self._warnings.append(warning)
 
-    @staticmethod
-    def get_bin_path(name, required=False, opt_dirs=None):
+    def get_bin_path(self, name, required=False, opt_dirs=None):
         path = shutil.which(name, path=os.pathsep.join(
             (opt_dirs or []) + [os.environ.get("PATH", os.defpath), "/sbin", "/usr/sbin", "/usr/local/sbin"]))
+        if required and not path:
+            self.fail_json(msg="Failed to find required executable %s" % name)
         return path
 
-    @staticmethod
-    def run_command(args, check_rc=False, data=None, environ_update=None):
+    def run_command(self, args, check_rc=False, data=None, environ_update=None):
+        if isinstance(args, str):
+            args = shlex.split(args)
         env = dict(os.environ, **(environ_update or {}))
         proc = subprocess.run(args, input=data, env=env, capture_output=True, text=True,
                               check=False)
+        if check_rc and proc.returncode != 0:
+            self.fail_json(msg=(proc.stderr or proc.stdout).strip(), rc=proc.returncode,
+                           stdout=proc.stdout, stderr=proc.stderr, cmd=args)
         return proc.returncode, proc.stdout, proc.stderr
 
 
