@@ -66,6 +66,19 @@ def ansible_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def run_module(module: str, args: dict, *extra: str) -> tuple[dict, str]:
+    """One module task on the implicit localhost (`ansible localhost -m`, connection local, the
+    controller's Python): its result, with `failed` read from the status, and the whole output."""
+    p = subprocess.run([str(VENV_BIN / "ansible"), "localhost", "-m", module, "-a", json.dumps(args),
+                        "-o", *extra], cwd=PLAYBOOKS, env=ansible_env(), capture_output=True,
+                       text=True, timeout=120)
+    line = next((ln for ln in p.stdout.splitlines() if ln.startswith("localhost | ")), "")
+    assert "=>" in line, p.stdout + p.stderr
+    result = json.loads(line.split("=>", 1)[1])
+    result["failed"] = "| FAILED!" in line
+    return result, p.stdout + p.stderr
+
+
 def run_playbook(playbook: str | Path, extra_vars: dict, *args: str, inventory: Path | None = None,
                  env: dict[str, str] | None = None, timeout: float = 900, cwd: Path = ROOT) -> PlayRun:
     # A path, a collection playbook (kubeha.webapp.deploy), or the name of one in playbooks/.

@@ -4,38 +4,27 @@ same result, the same secrecy of no_log arguments. Run against a loopback server
 loopback port (no cluster needed)."""
 from __future__ import annotations
 
-import json
 import socket
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from playlib import ROOT, VENV_BIN, ansible_env
+from playlib import ROOT, VENV_BIN, ansible_env, run_module
 
 # Ansible prints this line when it starts a module's own Python process (-vvv).
 MODULE_PROCESS = "EXEC /bin/sh -c"
 
 
-@pytest.fixture(scope="module")
-def url():
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = b"kubeha-web version=v1"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+def run(module: str, args: dict, interpreter: Path | None = None) -> tuple[dict, str]:
+    extra = ["-vvv"] + (["-e", f"ansible_python_interpreter={interpreter}"] if interpreter else [])
+    return run_module(module, args, *extra)
 
-        def log_message(self, *args):
-            pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+@pytest.fixture
+def url(server):
+    """A loopback server answering 200 "kubeha-web version=v1"."""
+    return server[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,22 +35,6 @@ def other_python(tmp_path_factory) -> Path:
     script.write_text(f'#!/bin/sh\nexec {VENV_BIN / "python3"} "$@"\n')
     script.chmod(0o755)
     return script
-
-
-def run(module: str, args: dict, interpreter: Path | None = None) -> tuple[dict, str]:
-    """Run one module task on the implicit localhost (connection local, the controller's Python
-    unless `interpreter`); returns its result (with `failed` from the status) and Ansible's whole
-    output."""
-    argv = [str(VENV_BIN / "ansible"), "localhost", "-m", module, "-a", json.dumps(args), "-o", "-vvv"]
-    if interpreter:
-        argv += ["-e", f"ansible_python_interpreter={interpreter}"]
-    p = subprocess.run(argv, cwd=ROOT / "playbooks", env=ansible_env(), capture_output=True,
-                       text=True, timeout=120)
-    line = next((ln for ln in p.stdout.splitlines() if ln.startswith("localhost | ")), "")
-    assert "=>" in line, p.stdout + p.stderr
-    result = json.loads(line.split("=>", 1)[1])
-    result["failed"] = "| FAILED!" in line
-    return result, p.stdout + p.stderr
 
 
 def closed_port() -> int:
