@@ -12,8 +12,8 @@ dict, a context, optionally ``validate_certs``/``ca_cert``) with a user this cli
 client certificates, a bearer token or token file, an ``exec`` credential plugin, or basic
 auth. Anything else (``host``/``api_key`` options, other ``K8S_AUTH_*`` variables, an
 ``auth-provider``, impersonation, a proxy, several kubeconfig files merged) returns None from
-``light_config``, and kube.api_client() builds the ``kubernetes`` package's client exactly as
-kubernetes.core does.
+``light_config``, and kube_client.api_client() builds the ``kubernetes`` package's client
+exactly as kubernetes.core does.
 """
 
 from __future__ import absolute_import, division, print_function

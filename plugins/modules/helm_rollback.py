@@ -87,15 +87,9 @@ import gzip
 import json
 import time
 
-from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
-    KubeError,
-    api_client,
-    call_json,
-    decode_release,
-    describe_error,
-    get_json,
-    values_text,
-)
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import decode_release, values_text
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, call_json, get_json
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import HELM_RELEASE_OPTIONS, argument_spec
 from ansible_collections.kubernetes.core.plugins.module_utils.helm import AnsibleHelmModule
 from ansible_collections.kubernetes.core.plugins.module_utils.helm_args_common import (

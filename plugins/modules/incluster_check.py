@@ -102,28 +102,28 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.endpoint_checks impo
     exit_with_results,
     expectation,
 )
-from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
-    HTTP_PROBE_SCRIPT,
-    KubeError,
-    api_client,
-    create_pod,
-    delete_pod,
-    describe_error,
-    get_json,
-    parse_probe_output,
-    parse_traffic,
-    pod_done,
-    pod_log,
-    pod_running,
-    restricted_client_pod,
-    traffic_summary,
-    wait_pod,
-)
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, get_json, pod_log
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
     CLIENT_POD_OPTIONS,
     ENDPOINT_CHECK_OPTIONS,
     K8S_AUTH_OPTIONS,
     argument_spec,
+)
+from ansible_collections.kubeha.webapp.plugins.module_utils.pods import (
+    container_running,
+    create_pod,
+    delete_pod,
+    pod_done,
+    pod_running,
+    restricted_client_pod,
+    wait_pod,
+)
+from ansible_collections.kubeha.webapp.plugins.module_utils.probe_scripts import (
+    HTTP_PROBE_SCRIPT,
+    parse_probe_output,
+    parse_traffic,
+    traffic_summary,
 )
 
 
@@ -137,8 +137,7 @@ def probe_pod_usable(client, namespace, name, url, start_timeout):
     if env.get("URL") != url:
         return False
     pod, problem = wait_pod(client, namespace, name, pod_running, start_timeout, poll=0.2)
-    return problem is None and any((cs.get("state") or {}).get("running")
-                                   for cs in (pod.get("status") or {}).get("containerStatuses") or [])
+    return problem is None and container_running(pod)
 
 
 def check_with_probe(client, p, name, endpoint):

@@ -118,15 +118,10 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
-    ApiError,
-    KubeError,
-    api_client,
-    describe_error,
-    get_json,
-    list_releases,
-    summarize_release,
-)
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import list_releases, summarize_release
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, get_json
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_http import ApiError
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
     HELM_AUTH_OPTIONS,
     HELM_RELEASE_OPTIONS,

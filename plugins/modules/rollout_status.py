@@ -183,38 +183,22 @@ probe:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
-    FATAL_WAITING_REASONS,
-    START_ERROR_GRACE,
-    START_ERROR_REASONS,
-    KubeError,
-    api_client,
-    delete_pod,
-    describe_error,
-    get_json,
-    is_transient,
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, get_json, pod_log
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error, is_transient
+from ansible_collections.kubeha.webapp.plugins.module_utils.options import K8S_AUTH_OPTIONS, argument_spec
+from ansible_collections.kubeha.webapp.plugins.module_utils.pods import delete_pod
+from ansible_collections.kubeha.webapp.plugins.module_utils.probe_scripts import (
     parse_traffic,
-    pod_log,
-    short,
     start_traffic_probe,
     traffic_summary,
 )
-from ansible_collections.kubeha.webapp.plugins.module_utils.options import K8S_AUTH_OPTIONS, argument_spec
-
-
-def pod_ready(pod):
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
-
-
-def probe_budget(container):
-    probe = container.get("readinessProbe")
-    if not probe:
-        return 0
-    return (
-        probe.get("initialDelaySeconds", 0)
-        + probe.get("periodSeconds", 10) * probe.get("failureThreshold", 3)
-    )
+from ansible_collections.kubeha.webapp.plugins.module_utils.rollout_classifier import (
+    Timers,
+    classify,
+    deployment_state,
+    needs_pods,
+    new_pod_template_hash,
+)
 
 
 def service_url(client, namespace, name, path):
@@ -227,170 +211,62 @@ def service_url(client, namespace, name, path):
 
 
 class Watcher(object):
+    """Reads the rollout from the API, look after look; rollout_classifier.classify() says what
+    each look shows."""
+
     def __init__(self, module, client):
         self.m = module
         self.c = client
         self.p = module.params
         self.ns = self.p["namespace"]
         self.name = self.p["name"]
-        self.unready_since = {}
-        self.start_error_since = {}
-        self.unsched_since = {}
-        self.last = {}
+        self.timers = Timers()
 
     def get(self, path, query=None):
         return get_json(self.c, path, query)
 
-    def events_for(self, pod_name):
-        """Latest warning event message of a pod ('' when events cannot be read)."""
+    def warning_events(self, pod_name):
+        """A pod's warning events ([] when events cannot be read: they only add detail)."""
         try:
             ev = self.get(
                 "/api/v1/namespaces/%s/events" % self.ns,
                 {"fieldSelector": "involvedObject.name=%s,type=Warning" % pod_name},
             ) or {}
         except Exception:
-            return ""
-        items = sorted(
-            ev.get("items", []),
-            key=lambda e: e.get("lastTimestamp") or e.get("eventTime") or "",
-        )
-        return items[-1].get("message", "") if items else ""
+            return []
+        return ev.get("items", [])
 
-    def state(self, dep):
-        spec, status, meta = dep.get("spec") or {}, dep.get("status") or {}, dep["metadata"]
-        containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
-        desired = spec.get("replicas", 1)
-        return dict(
-            revision=(meta.get("annotations") or {}).get("deployment.kubernetes.io/revision", ""),
-            images=[c.get("image") for c in containers],
-            replicas=dict(
-                desired=desired,
-                updated=status.get("updatedReplicas", 0),
-                ready=status.get("readyReplicas", 0),
-                available=status.get("availableReplicas", 0),
-                total=status.get("replicas", 0),
-            ),
-        )
-
-    def new_pods(self, dep, revision):
+    def replica_sets_and_pods(self, dep):
+        """The Deployment's ReplicaSets, and the pods of its current revision's one."""
         selector = (dep["spec"].get("selector") or {}).get("matchLabels") or {}
         sel = ",".join("%s=%s" % kv for kv in sorted(selector.items()))
         rsl = self.get("/apis/apps/v1/namespaces/%s/replicasets" % self.ns, {"labelSelector": sel}) or {}
-        new_hash = None
-        for rs in rsl.get("items", []):
-            owners = rs["metadata"].get("ownerReferences") or []
-            if not any(o.get("uid") == dep["metadata"]["uid"] for o in owners):
-                continue
-            ann = rs["metadata"].get("annotations") or {}
-            if ann.get("deployment.kubernetes.io/revision") == revision:
-                new_hash = (rs["metadata"].get("labels") or {}).get("pod-template-hash")
+        replica_sets = rsl.get("items", [])
+        new_hash = new_pod_template_hash(dep, replica_sets)
         if not new_hash:
-            return []
+            return replica_sets, []
         pods = self.get(
             "/api/v1/namespaces/%s/pods" % self.ns,
             {"labelSelector": sel + ",pod-template-hash=%s" % new_hash},
         ) or {}
-        return [p for p in pods.get("items", []) if not p["metadata"].get("deletionTimestamp")]
-
-    def pod_failure(self, pod, containers):
-        """(reason, message) when this new pod shows the rollout cannot succeed."""
-        name = pod["metadata"]["name"]
-        status = pod.get("status") or {}
-        now = time.time()
-        budgets = dict((c["name"], probe_budget(c)) for c in containers)
-        for cs in status.get("containerStatuses") or []:
-            state = cs.get("state") or {}
-            waiting = state.get("waiting") or {}
-            reason = waiting.get("reason")
-            key = name + "/" + cs.get("name", "")
-            if reason in START_ERROR_REASONS:
-                # The runtime could not start the container this time (its sandbox was being
-                # replaced, a mount was not ready yet): the kubelet tries again. Only an error that
-                # lasts means the rollout cannot succeed.
-                first = self.start_error_since.setdefault(key, now)
-                if now - first < START_ERROR_GRACE:
-                    continue
-            else:
-                self.start_error_since.pop(key, None)
-            if reason in FATAL_WAITING_REASONS:
-                last = (cs.get("lastState") or {}).get("terminated") or {}
-                detail = waiting.get("message") or ""
-                if last:
-                    detail = (detail + " (last exit code %s, %s)" % (
-                        last.get("exitCode"), last.get("reason"))).strip()
-                return reason, "pod %s, container %s: %s%s" % (
-                    name, cs.get("name"), reason, (": " + short(detail, 300)) if detail else "")
-            if cs.get("restartCount", 0) >= self.p["max_restarts"]:
-                last = (cs.get("lastState") or {}).get("terminated") or {}
-                return "Restarts", "pod %s, container %s restarted %d times (last exit code %s, %s)" % (
-                    name, cs.get("name"), cs.get("restartCount"), last.get("exitCode"),
-                    last.get("reason"))
-            running = state.get("running")
-            started = cs.get("started", bool(running))
-            if running and started and not cs.get("ready"):
-                first = self.unready_since.setdefault(key, now)
-                budget = budgets.get(cs.get("name"), 0) + self.p["unready_grace"]
-                if now - first > budget:
-                    event = self.events_for(name)
-                    return "ReadinessFailing", (
-                        "pod %s, container %s: running but not ready after %ds "
-                        "(readiness budget %ds)%s" % (
-                            name, cs.get("name"), int(now - first), budget,
-                            (": " + short(event, 300)) if event else ""))
-            else:
-                self.unready_since.pop(key, None)
-        for cond in status.get("conditions") or []:
-            if cond.get("type") == "PodScheduled" and cond.get("status") == "False" and \
-                    cond.get("reason") == "Unschedulable":
-                first = self.unsched_since.setdefault(name, now)
-                if now - first > self.p["unschedulable_grace"]:
-                    return "Unschedulable", "pod %s cannot be scheduled: %s" % (
-                        name, short(cond.get("message"), 300))
-        return None
+        return replica_sets, pods.get("items", [])
 
     def look(self):
         """One look at the rollout: (status, reason, message, state)."""
         dep = self.get("/apis/apps/v1/namespaces/%s/deployments/%s" % (self.ns, self.name))
         if dep is None:
             return "absent", "NotFound", "deployment %s/%s does not exist" % (self.ns, self.name), {}
-        st = self.state(dep)
-        spec, status, meta = dep.get("spec") or {}, dep.get("status") or {}, dep["metadata"]
-        for cond in status.get("conditions") or []:
-            if cond.get("type") == "ReplicaFailure" and cond.get("status") == "True":
-                return "failed", "ReplicaFailure", "deployment %s cannot create pods: %s" % (
-                    self.name, short(cond.get("message"), 400)), st
-        observed = status.get("observedGeneration", 0) >= meta.get("generation", 0)
-        if not observed:
-            return "progressing", "Waiting", "waiting for the deployment spec update to be observed", st
-        for cond in status.get("conditions") or []:
-            if cond.get("type") == "Progressing" and cond.get("reason") == "ProgressDeadlineExceeded":
-                return "failed", "ProgressDeadlineExceeded", "deployment %s exceeded its progress deadline: %s" % (
-                    self.name, short(cond.get("message"), 300)), st
-        r = st["replicas"]
-        containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
-        new = None
-        if r["updated"] < r["desired"] or r["available"] < r["updated"] or r["total"] > r["updated"]:
-            new = self.new_pods(dep, st["revision"])
-            for pod in new:
-                failure = self.pod_failure(pod, containers)
-                if failure:
-                    return ("failed",) + failure + (st,)
-        if self.p["until"] == "ready" and new is not None and r["updated"] >= r["desired"]:
-            ready = sum(1 for pod in new if pod_ready(pod))
-            if ready >= r["desired"]:
-                return "ready", "Ready", (
-                    "deployment %s: every new replica ready (%d/%d available, %d old pods left)" % (
-                        self.name, r["available"], r["desired"], max(r["total"] - r["updated"], 0))), st
-        if r["updated"] < r["desired"]:
-            msg = "%d of %d new replicas updated" % (r["updated"], r["desired"])
-        elif r["total"] > r["updated"]:
-            msg = "%d old replicas pending termination" % (r["total"] - r["updated"])
-        elif r["available"] < r["updated"]:
-            msg = "%d of %d updated replicas available" % (r["available"], r["updated"])
-        else:
-            return "complete", "Complete", "deployment %s successfully rolled out (%d/%d ready)" % (
-                self.name, r["ready"], r["desired"]), st
-        return "progressing", "Progressing", msg, st
+        replica_sets, pods = self.replica_sets_and_pods(dep) if needs_pods(dep) else (None, None)
+        now = time.time()
+        limits = dict(until=self.p["until"], unready_grace=self.p["unready_grace"],
+                      unschedulable_grace=self.p["unschedulable_grace"], max_restarts=self.p["max_restarts"])
+        verdict, timers = classify(dep, replica_sets, pods, now, self.timers, **limits)
+        if verdict.reason == "ReadinessFailing":
+            # The pod's latest warning (its readiness probe's answer) says why: read only now.
+            verdict, timers = classify(dep, replica_sets, pods, now, self.timers,
+                                       events=self.warning_events(verdict.pod), **limits)
+        self.timers = timers
+        return verdict.status, verdict.reason, verdict.message, deployment_state(dep)
 
     def run(self):
         start = time.time()
@@ -410,8 +286,7 @@ class Watcher(object):
                 continue
             if outage_since is not None:
                 outage_since = None
-                self.unready_since.clear()
-                self.unsched_since.clear()
+                self.timers = self.timers.after_outage()
             if status in ("complete", "ready", "failed", "absent"):
                 break
             if time.time() >= deadline:

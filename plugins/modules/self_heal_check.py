@@ -94,58 +94,35 @@ requests:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubeha.webapp.plugins.module_utils.kube import (
-    KubeError,
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import (
     api_client,
     call_json,
-    create_pod,
-    delete_pod,
-    describe_error,
     get_json,
-    parse_traffic,
     pod_log,
-    pod_running,
-    restricted_client_pod,
-    wait_pod,
 )
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
     CLIENT_POD_OPTIONS,
     K8S_AUTH_OPTIONS,
     argument_spec,
 )
-
-# Request the URL every ~0.2 s until the pod is deleted; one line per request, as
-# TRAFFIC_PROBE_SCRIPT's (parse_traffic reads both):  @@|seq|ok(0/1)|detail. A request counts as
-# failed without an answer within 5 s (as the rollout's traffic probe: late is not dropped).
-PROBE_LOOP = r"""
-set -u
-n=0
-while true; do
-  n=$((n + 1))
-  if body=$(wget -q -T 5 -O - "$URL" 2>&1); then
-    if [ -z "$EXPECT_BODY" ] || echo "$body" | grep -qF -- "$EXPECT_BODY"; then
-      echo "@@|$n|1|"
-    else
-      echo "@@|$n|0|unexpected body: $(echo "$body" | head -c 120 | tr '\n|' ' /')"
-    fi
-  else
-    echo "@@|$n|0|$(echo "$body" | tail -n 1 | head -c 120 | tr '\n|' ' /')"
-  fi
-  sleep 0.2
-done
-"""
+from ansible_collections.kubeha.webapp.plugins.module_utils.pods import (
+    create_pod,
+    delete_pod,
+    pod_ready,
+    pod_running,
+    wait_pod,
+)
+from ansible_collections.kubeha.webapp.plugins.module_utils.probe_scripts import (
+    parse_traffic,
+    traffic_probe_pod,
+)
 
 
 def ready_pods(client, ns, selector):
     pods = get_json(client, "/api/v1/namespaces/%s/pods" % ns, {"labelSelector": selector}) or {}
-    names = []
-    for pod in pods.get("items", []):
-        if pod["metadata"].get("deletionTimestamp"):
-            continue
-        cs = (pod.get("status") or {}).get("containerStatuses") or []
-        if cs and all(c.get("ready") for c in cs):
-            names.append(pod["metadata"]["name"])
-    return sorted(names)
+    return sorted(pod["metadata"]["name"] for pod in pods.get("items", [])
+                  if not pod["metadata"].get("deletionTimestamp") and pod_ready(pod))
 
 
 def main(module_class=AnsibleModule):
@@ -186,10 +163,11 @@ def main(module_class=AnsibleModule):
             raise KubeError("only %d of %d replicas of %s are ready before the check" % (
                 len(before), desired, p["deployment"]))
 
-        spec = restricted_client_pod(
-            "kubeha-selfheal-", p["image"], p["image_pull_policy"], PROBE_LOOP,
-            {"app.kubernetes.io/name": "kubeha-verify", "app.kubernetes.io/managed-by": "kubeha.webapp"},
-            deadline_seconds=p["timeout"] + 120, env=dict(URL=p["url"], EXPECT_BODY=p["expected_body"]),
+        # Requests every 0.2 s; one without an answer within 5 s fails (late is not dropped).
+        spec = traffic_probe_pod(
+            p["url"], p["image"], p["image_pull_policy"], deadline_seconds=p["timeout"] + 120,
+            interval="0.2", timeout=5, expected_body=p["expected_body"], name_prefix="kubeha-selfheal-",
+            labels={"app.kubernetes.io/name": "kubeha-verify", "app.kubernetes.io/managed-by": "kubeha.webapp"},
         )
         probe = create_pod(client, ns, spec)["metadata"]["name"]
         _pod, problem = wait_pod(client, ns, probe, pod_running, timeout=60)
