@@ -1,0 +1,161 @@
+"""A whole cluster's life: `up` (start it, or repair and update a running one), `down`, `status`,
+and restarting one control-plane component."""
+from __future__ import annotations
+
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from . import addons, api, build, cgroups, cleanup, components, facts, imagestore, net, nodes, pki, preflight
+from .health import dns_answers, healthy, node_ready, wait_for, wait_for_api
+from .output import say
+from .topology import Cluster, recorded_workers
+
+CONTROL_PLANE = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
+
+
+def all_processes(cluster: Cluster, write_configs: bool = False):
+    procs = components.control_plane(cluster)
+    for node in cluster.nodes:
+        procs += components.node_processes(node, write_configs)
+    return procs
+
+
+def expected_processes(cluster: Cluster):
+    """Every process that should run now: all of them but those of nodes stopped on purpose."""
+    off = nodes.stopped(cluster)
+    return [p for p in all_processes(cluster) if not nodes.runs_on(p, off)]
+
+
+def up(cluster: Cluster) -> None:
+    t0 = time.monotonic()
+    was = recorded_workers(cluster)
+    if was and int(was) != cluster.workers:
+        say(f"{cluster.name} runs with {was} workers, {cluster.workers} asked: taking it down first")
+        earlier = replace(cluster, workers=int(was))
+        cleanup.teardown(earlier, all_processes(earlier))
+    procs = all_processes(cluster)
+    preflight.check(cluster, forward_is_ours=any(p.name == "api-forward" and p.running() for p in procs))
+    images = build.missing()
+    stopped = nodes.stopped(cluster)
+    if stopped and healthy(cluster, expected_processes(cluster)):
+        for node in stopped:
+            say(f"starting node {node.name}, stopped with node-stop")
+            nodes.start(cluster, node)
+    core = [p for p in procs if not addons.is_addon(p.name)]
+    if healthy(cluster, core) and node_ready(cluster) and dns_answers(cluster):
+        _update_running(cluster, procs, images)
+        facts.write(cluster)
+        say(f"already up ({cluster.name}); kubeconfig: {cluster.admin_kubeconfig}")
+        return
+    if any(p.running() for p in procs) or cluster.run_dir.exists() or \
+            Path(f"/run/netns/{cluster.cp_netns}").exists():
+        say("found state of an earlier run that is not healthy: cleaning it up first")
+        cleanup.teardown(cluster, procs)
+    t_build = time.monotonic()
+    _start(cluster, images)
+    facts.write(cluster)
+    t1 = time.monotonic()
+    say(f"up in {t1 - t0:.1f}s (start {t1 - t_build:.1f}s); "
+        f"kubeconfig: {cluster.admin_kubeconfig}")
+
+
+def _update_running(cluster: Cluster, procs, images: build.Images) -> None:
+    """Bring a healthy cluster up to date with this checkout without restarting what runs: images
+    rebuilt since it started, add-ons added or changed (a newer checkout), add-on processes that
+    are not running."""
+    by_name = {p.name: p for p in procs}
+    for node in cluster.nodes:
+        nodes.import_images(node, images.archives, by_name[f"{node.name}-containerd"])
+    pki.ensure(cluster)
+    addons.apply(cluster, only_if_changed=True)
+    off = nodes.stopped(cluster)
+    for p in procs:
+        if addons.is_addon(p.name) and not p.running() and not nodes.runs_on(p, off):
+            say(f"starting add-on {p.name}")
+            p.start()
+
+
+def _start(cluster: Cluster, images: build.Images) -> None:
+    """Start a cluster from nothing but its PKI, in dependency order, until cluster DNS answers."""
+    cluster.workers_record.parent.mkdir(parents=True, exist_ok=True)
+    cluster.workers_record.write_text(f"{cluster.workers}\n")
+    pki.ensure(cluster)
+    net.setup(cluster)
+    procs = all_processes(cluster, write_configs=True)
+    by_name = {p.name: p for p in procs}
+    cp = [by_name[n] for n in ("etcd", "kube-apiserver", "api-forward")]
+    for p in cp:
+        p.start()
+    for node in cluster.nodes:  # before its containerd starts, which reads the store once
+        imagestore.give_to_node(images.store, components.containerd_root(node),
+                                node.run / "imported-images")
+        by_name[f"{node.name}-containerd"].start()
+    wait_for_api(cluster, cp)
+    by_name["kube-controller-manager"].start()
+    by_name["kube-scheduler"].start()
+    for node in cluster.nodes:
+        wait_for(f"containerd on {node.name}", node.containerd_sock.exists, 60,
+                 [by_name[f"{node.name}-containerd"]])
+    for node in cluster.nodes:
+        cgroups.create(node.cgroup_parent)
+        by_name[f"{node.name}-kubelet"].start()
+        by_name[f"{node.name}-kube-proxy"].start()
+    # CoreDNS first (`up` ends when it answers), the other add-ons while the nodes get ready.
+    addons.apply_coredns(cluster)
+    started = [p for p in procs if not addons.is_addon(p.name)]
+    with ThreadPoolExecutor(1) as pool:
+        others = pool.submit(addons.apply, cluster, coredns_applied=True)
+        wait_for("every node Ready", lambda: node_ready(cluster), 180, started)
+        others.result()
+    by_name["metallb-controller"].start()
+    for node in cluster.nodes:  # it reads its Node object when it starts
+        by_name[f"{node.name}-kube-router"].start()
+    wait_for("cluster DNS answering", lambda: dns_answers(cluster), 180, procs)
+
+
+def down(cluster: Cluster, purge: bool) -> None:
+    cleanup.teardown(cluster, all_processes(cluster))
+    cluster.workers_record.unlink(missing_ok=True)
+    cluster.facts_file.unlink(missing_ok=True)
+    if purge:
+        shutil.rmtree(cluster.state, ignore_errors=True)
+    say(f"down ({cluster.name})" + (", state purged" if purge else ""))
+
+
+def status(cluster: Cluster) -> int:
+    """Print what runs and whether the API answers; 0 when the cluster is up, 3 when not."""
+    procs = all_processes(cluster)
+    off = nodes.stopped(cluster)
+    for p in procs:
+        pid = p.pid()
+        state = 'running pid ' + str(pid) if pid else 'stopped'
+        if not pid and nodes.runs_on(p, off):
+            state += " (node-stop)"
+        print(f"{p.name:32} {state}")
+    code, body = api.get(cluster, "/readyz") if (cluster.pki / "ca.crt").exists() else (0, "no pki")
+    print(f"{'api /readyz':32} {'ok' if code == 200 else f'not ready ({code} {body[:80]})'}")
+    if code == 200:
+        print(api.kubectl(cluster, "get", "nodes", "-o", "wide", check=False).stdout.rstrip())
+    ok = code == 200 and all(p.running() for p in expected_processes(cluster))
+    word = 'up' if ok else 'down' if not any(p.running() for p in procs) else 'degraded'
+    names = ', '.join(n.name for n in off)
+    print(f"cluster {cluster.name}: {word}" + (f" (stopped with node-stop: {names})" if off else ""))
+    return 0 if ok else 3
+
+
+def restart(cluster: Cluster, name: str) -> None:
+    """Restart one control-plane process, as an upgrade of it or a crash followed by the
+    supervisor bringing it back would: SIGTERM, then the same command line again."""
+    if name not in CONTROL_PLANE:
+        raise SystemExit(f"kubeha-cluster: restart takes one of {', '.join(CONTROL_PLANE)}, not {name!r}")
+    proc = {p.name: p for p in components.control_plane(cluster)}[name]
+    if not proc.running():
+        raise SystemExit(f"kubeha-cluster: {name} of cluster {cluster.name} is not running (run up)")
+    t0 = time.monotonic()
+    proc.stop()
+    proc.start()
+    wait_for_api(cluster, [proc])
+    say(f"{name} restarted; API ready again after {time.monotonic() - t0:.1f}s")
