@@ -97,12 +97,10 @@ def list_releases(client, namespace, release):
         "/api/v1/namespaces/%s/secrets" % namespace,
         {"labelSelector": "owner=helm,name=%s" % release},
     )
-    releases = []
-    for item in (data or {}).get("items", []):
-        if item.get("type") != RELEASE_SECRET_TYPE:
-            continue
-        rel = decode_release(item)
-        if rel:
-            releases.append(rel)
-    releases.sort(key=lambda r: r.get("version", 0))
-    return releases
+    return decode_releases((data or {}).get("items", []))
+
+
+def decode_releases(secrets):
+    """The release records among these Secrets, decoded, oldest revision first."""
+    releases = [decode_release(s) for s in secrets if s.get("type") == RELEASE_SECRET_TYPE]
+    return sorted((r for r in releases if r), key=lambda r: r.get("version", 0))

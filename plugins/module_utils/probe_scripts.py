@@ -113,12 +113,10 @@ def parse_probe_output(text):
             continue
         name, attempt, status, rc, passed, err, body = parts[1:]
         try:
-            out.setdefault(name, []).append(
-                dict(attempt=int(attempt), status=int(status), rc=int(rc), ok=passed == "1",
-                     body=body.strip(), error=err.strip())
-            )
+            numbers = dict(attempt=int(attempt), status=int(status), rc=int(rc))
         except ValueError:
             continue
+        out.setdefault(name, []).append(dict(numbers, ok=passed == "1", body=body.strip(), error=err.strip()))
     return out
 
 
