@@ -18,9 +18,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import inspect
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 import traceback
@@ -28,6 +28,7 @@ import traceback
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.errors import UnsupportedError
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.process import get_bin_path
 from ansible.plugins.action.normal import ActionModule as NormalAction
 
 
@@ -47,6 +48,7 @@ class InProcessModule(object):
                  supports_check_mode=True, mutually_exclusive=None, required_if=None,
                  required_together=None, required_one_of=None, required_by=None):
         self._warnings = []
+        self._cleanup_files = []
         self.check_mode = check_mode
         self._diff = diff
         validator = ArgumentSpecValidator(
@@ -69,6 +71,8 @@ class InProcessModule(object):
         self.params = validated.validated_parameters
 
     def _result(self, result):
+        # AnsibleModule removes the files a module asked it to before it answers.
+        self.do_cleanup_files()
         if self._warnings:
             result["warnings"] = list(self._warnings)
         result["invocation"] = dict(
@@ -86,30 +90,62 @@ class InProcessModule(object):
     def warn(self, warning):
         self._warnings.append(warning)
 
-    def get_bin_path(self, name, required=False, opt_dirs=None):
-        path = shutil.which(name, path=os.pathsep.join(
-            (opt_dirs or []) + [os.environ.get("PATH", os.defpath), "/sbin", "/usr/sbin", "/usr/local/sbin"]))
-        if required and not path:
-            self.fail_json(msg="Failed to find required executable %s" % name)
-        return path
+    def add_cleanup_file(self, path):
+        if path not in self._cleanup_files:
+            self._cleanup_files.append(path)
 
-    def run_command(self, args, check_rc=False, data=None, environ_update=None):
+    def do_cleanup_files(self):
+        while self._cleanup_files:
+            path = self._cleanup_files.pop()
+            if os.path.exists(path):
+                os.unlink(path)
+
+    def get_bin_path(self, name, required=False, opt_dirs=None):
+        # AnsibleModule's own search: the same directories, the same message when it is missing.
+        try:
+            return get_bin_path(name, opt_dirs=opt_dirs)
+        except ValueError as exc:
+            if required:
+                self.fail_json(msg=str(exc))
+        return None
+
+    def run_command(self, args, check_rc=False, data=None, binary_data=False, cwd=None,
+                    environ_update=None, expand_user_and_vars=True):
+        """AnsibleModule.run_command without a shell: a string is split as a shell would, ``~``
+        and ``$VARS`` are expanded, data gets its newline, a command that cannot start fails the
+        task ("Error executing command.") and check_rc fails it with the command's stderr."""
         if isinstance(args, str):
             args = shlex.split(args)
+        if expand_user_and_vars:
+            args = [os.path.expanduser(os.path.expandvars(a)) for a in args if a is not None]
+        if data and not binary_data:
+            data += "\n"
         env = dict(os.environ, **(environ_update or {}))
-        proc = subprocess.run(args, input=data, env=env, capture_output=True, text=True,
-                              check=False)
+        # Like AnsibleModule, a cwd that is no directory is ignored.
+        cwd = cwd and os.path.abspath(os.path.expanduser(cwd))
+        try:
+            # A module's own stdin is Ansible's pipe, already read: what it runs reads nothing either.
+            proc = subprocess.run(args, input=data or None, stdin=None if data else subprocess.DEVNULL,
+                                  env=env, cwd=cwd if cwd and os.path.isdir(cwd) else None,
+                                  capture_output=True, text=True, encoding="utf-8",
+                                  errors="surrogateescape", check=False)
+        except OSError as exc:
+            self.fail_json(msg="Error executing command.", rc=exc.errno, stdout="", stderr="",
+                           cmd=shlex.join(args), exception=traceback.format_exc())
         if check_rc and proc.returncode != 0:
-            self.fail_json(msg=(proc.stderr or proc.stdout).strip(), rc=proc.returncode,
-                           stdout=proc.stdout, stderr=proc.stderr, cmd=args)
+            self.fail_json(msg=proc.stderr.rstrip(), rc=proc.returncode, stdout=proc.stdout,
+                           stderr=proc.stderr, cmd=shlex.join(args))
         return proc.returncode, proc.stdout, proc.stderr
 
 
 class InProcessAction(NormalAction):
-    """Action plugin of a module (``module`` attribute, with ``main(module_class)``); where it
-    cannot run here, ansible's own action for modules runs it."""
+    """Action plugin of modules whose ``main()`` takes a ``module_class``: runs the task's module
+    here when it can (``module_code()`` names its Python module), otherwise ansible's own action
+    for modules runs it."""
 
-    module = None
+    def module_code(self):
+        """The Python module of the task's module (None: run it as a module)."""
+        raise NotImplementedError
 
     def _runs_here(self, task_vars):
         if self._connection.transport != "local" or self._task.async_val:
@@ -126,22 +162,30 @@ class InProcessAction(NormalAction):
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
-        if not self._runs_here(task_vars):
+        code = self._runs_here(task_vars) and self.module_code()
+        # A main() that builds its AnsibleModule itself can only run as a module.
+        if not code or "module_class" not in inspect.signature(code.main).parameters:
             return super(InProcessAction, self).run(tmp, task_vars)
         result = super(NormalAction, self).run(tmp, task_vars)  # ActionBase's checks only
+        name = self._task.action  # as AnsibleModule names it in its messages
+        made = []
 
         def module_class(argument_spec, **kwargs):
-            return InProcessModule(argument_spec, dict(self._task.args), self._task.resolved_action,
-                                   check_mode=self._task.check_mode,
-                                   diff=self._task.diff, **kwargs)
+            made.append(InProcessModule(argument_spec, dict(self._task.args), name,
+                                        check_mode=self._task.check_mode, diff=self._task.diff,
+                                        **kwargs))
+            return made[-1]
 
         try:
-            self.module.main(module_class=module_class)
-            outcome = dict(failed=True, msg="%s returned no result" % self._task.resolved_action)
+            code.main(module_class=module_class)
+            outcome = dict(failed=True, msg="%s returned no result" % name)
         except ModuleExit as done:
             outcome = done.result
         except Exception as exc:  # a defect in the module: what AnsibleModule's process would say
-            outcome = dict(failed=True, msg="%s failed: %s: %s" % (
-                self._task.resolved_action, type(exc).__name__, exc), exception=traceback.format_exc())
+            outcome = dict(failed=True, msg="%s failed: %s: %s" % (name, type(exc).__name__, exc),
+                           exception=traceback.format_exc())
+        finally:
+            for module in made:
+                module.do_cleanup_files()
         result.update(outcome)
         return result

@@ -4,13 +4,22 @@ same result, the same secrecy of no_log arguments. Run against a loopback server
 loopback port (no cluster needed)."""
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.testing import patch_module_args
 
 from playlib import ROOT, VENV_BIN, ansible_env, run_module
+
+sys.path.insert(0, str(ROOT / "playbooks" / "collections"))  # the collection, as Ansible imports it
+from ansible_collections.kubeha.webapp.plugins.plugin_utils.in_process import InProcessModule, ModuleExit  # noqa: E402
 
 # Ansible prints this line when it starts a module's own Python process (-vvv).
 MODULE_PROCESS = "EXEC /bin/sh -c"
@@ -92,3 +101,110 @@ def test_a_task_with_its_own_environment_runs_as_a_module(url, tmp_path):
                        env=ansible_env(), capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     assert MODULE_PROCESS in p.stdout
+
+
+def module_names() -> list[str]:
+    return sorted(p.stem for p in (ROOT / "plugins" / "modules").glob("*.py") if p.stem != "__init__")
+
+
+def test_every_module_of_the_collection_runs_in_the_worker(tmp_path):
+    """Each module's action reaches the one action plugin (meta/runtime.yml) and its main() takes
+    the in-process module class: a module left out of either runs as a module and fails this."""
+    tasks = "".join(f"    - name: {name}\n      kubeha.webapp.{name}: {{kubeha_no_such_option: 1}}\n"
+                    "      ignore_errors: true\n" for name in module_names())
+    playbook = tmp_path / "every_module.yml"
+    playbook.write_text(f"- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}")
+    p = subprocess.run([str(VENV_BIN / "ansible-playbook"), str(playbook), "-vvv"], cwd=ROOT / "playbooks",
+                       env=ansible_env(), capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stdout + p.stderr
+    runs = dict(part.split("]", 1) for part in p.stdout.split("\nTASK [")[1:])
+    assert sorted(runs) == module_names(), p.stdout
+    for name, out in runs.items():
+        # Refused by the argument spec, as AnsibleModule would refuse it, without a module process.
+        assert "missing required arguments" in out or (
+            f"Unsupported parameters for (kubeha.webapp.{name}) module: kubeha_no_such_option" in out), out
+        assert MODULE_PROCESS not in out, f"kubeha.webapp.{name} ran as a module:\n{out}"
+
+
+FAKE_HELM = """#!/bin/sh
+# Stands in for helm: a release with revisions 1 and 2, and 3 once rolled back.
+echo "KUBECONFIG=$KUBECONFIG HELM_NAMESPACE=$HELM_NAMESPACE $*" >> "$0.log"
+case "$1" in
+  history) if [ -e "$0.rolled" ]; then echo '[{"revision":1},{"revision":2},{"revision":3}]'
+           else echo '[{"revision":1},{"revision":2}]'; fi ;;
+  rollback) touch "$0.rolled"; echo "Rollback was a success! Happy Helming!" ;;
+  get) echo '{"replicas": 2}' ;;
+  *) echo "unexpected: $*" >&2; exit 1 ;;
+esac
+"""
+
+
+def fake_helm(directory: Path) -> Path:
+    helm = directory / "helm"
+    helm.write_text(FAKE_HELM)
+    helm.chmod(0o755)
+    return helm
+
+
+def test_helm_rollback_runs_helm_in_the_worker_as_a_module_does(tmp_path, other_python):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+    results = {}
+    for where, interpreter in (("worker", None), ("module", other_python)):
+        (tmp_path / where).mkdir()
+        helm = fake_helm(tmp_path / where)
+        args = dict(release_name="webapp", release_namespace="kubeha-test", binary_path=str(helm),
+                    kubeconfig=str(kubeconfig))
+        res, out = run("kubeha.webapp.helm_rollback", args, interpreter=interpreter)
+        assert (MODULE_PROCESS in out) is (where == "module"), f"helm_rollback did not run in the {where}:\n{out}"
+        assert not res.get("failed"), res
+        calls = Path(f"{helm}.log").read_text().splitlines()
+        assert [c.split(" ", 2)[2] for c in calls] == [
+            "history webapp --max 256 -o json", "rollback webapp 1", "history webapp --max 256 -o json"]
+        # helm got the namespace and a copy of the kubeconfig, removed once the module answered.
+        env = dict(kv.split("=", 1) for kv in calls[1].split(" ")[:2])
+        assert env["HELM_NAMESPACE"] == "kubeha-test"
+        assert env["KUBECONFIG"] and not Path(env["KUBECONFIG"]).exists()
+        results[where] = {k: res[k] for k in ("changed", "from_revision", "to_revision", "revision", "stdout")}
+        results[where]["command"] = res["command"].replace(str(helm), "helm")
+    assert results["worker"] == results["module"] == dict(
+        changed=True, from_revision=2, to_revision=1, revision=3, command="helm rollback webapp 1",
+        stdout="Rollback was a success! Happy Helming!\n")
+
+
+def answer(module, call):
+    """What call(module) returns, or what the module fails with (AnsibleModule prints it and exits)."""
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            return call(module)
+    except ModuleExit as done:
+        result = done.result
+    except SystemExit:
+        result = json.loads(printed.getvalue())
+    return {k: result.get(k) for k in ("failed", "msg", "rc", "stdout", "stderr", "cmd")}
+
+
+# What the modules ask of AnsibleModule (run_command for helm, get_bin_path to find it).
+CALLS = {
+    "a string is split, ~ and $VARS expanded": lambda m: m.run_command("echo '$HOME/a b' ~"),
+    "data ends with a newline": lambda m: m.run_command(["cat"], data="values"),
+    "binary data as given": lambda m: m.run_command(["cat"], data="values", binary_data=True),
+    "environ_update reaches the command": lambda m: m.run_command(
+        ["sh", "-c", "echo $HELM_NAMESPACE"], environ_update={"HELM_NAMESPACE": "kubeha-test"}),
+    "in cwd": lambda m: m.run_command(["pwd"], cwd="/"),
+    "a failed command returns its rc": lambda m: m.run_command("sh -c 'echo out; echo err >&2; exit 3'"),
+    "check_rc fails with stderr": lambda m: m.run_command("sh -c 'echo out; echo err >&2; exit 3'", check_rc=True),
+    "a missing command fails": lambda m: m.run_command(["/nonexistent/kubeha-helm", "version"]),
+    "get_bin_path finds": lambda m: m.get_bin_path("sh"),
+    "get_bin_path in opt_dirs": lambda m: m.get_bin_path("true", opt_dirs=["/bin"]),
+    "get_bin_path misses": lambda m: m.get_bin_path("kubeha-no-such-tool"),
+    "get_bin_path required fails": lambda m: m.get_bin_path("kubeha-no-such-tool", required=True),
+}
+
+
+@pytest.mark.parametrize("call", CALLS.values(), ids=CALLS.keys())
+def test_the_worker_runs_commands_as_ansible_module_does(call):
+    with patch_module_args({}):
+        expected = answer(AnsibleModule(argument_spec={}), call)
+        assert answer(InProcessModule({}, {}, "kubeha.webapp.helm_rollback"), call) == expected
