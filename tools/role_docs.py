@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Generate the roles' reference (docs/roles/) from their meta/argument_specs.yml.
+"""Generate the roles' reference (docs/roles/) and READMEs from their meta/argument_specs.yml.
 
-One Markdown page per role, docs/roles/<role>.md, and an index, docs/roles/README.md. A page lists
+One Markdown page per role, docs/roles/<role>.md, and an index, docs/roles/README.md; the same page
+is the role's own roles/<role>/README.md (Galaxy refuses a collection whose roles have none), its
+links relative to the role. A page lists
 each entry point of the role (its short_description and description) and a table of its options:
 name, type (with the elements of a list), required, default, choices, description. Suboptions
 appear as dotted names (`parent.child`) right below their parent.
@@ -11,9 +13,11 @@ role it depends on), marked as coming from there; with neither, the cell stays e
 is filled in.
 
 Usage:
-    role_docs.py [--roles DIR] [--out DIR]            rewrite the pages (and delete stale ones)
+    role_docs.py [--roles DIR] [--out DIR]            rewrite the pages and READMEs (and delete
+                                                      stale ones)
     role_docs.py [--roles DIR] [--out DIR] --check    exit 1 and show the difference when the
-                                                      committed pages are not what the specs generate
+                                                      committed pages or READMEs are not what the
+                                                      specs generate
 
 Both modes fail (exit 1, naming them) when an entry point lacks a short_description or a
 description, when an option lacks a description, or when a spec's default differs from the
@@ -188,15 +192,15 @@ def uses_defaults_file(role: Role, options: dict | None) -> bool:
                for name, opt in iter_options(options))
 
 
-def render_role(role: Role, out_dir: Path) -> str:
-    spec_link = Path(os.path.relpath(role.spec_file, out_dir)).as_posix()
+def render_role(role: Role, spec_link: str, page_of) -> str:
+    """The role's page; spec_link leads to its spec, page_of(role name) to another role's page."""
     main = role.entry_points.get("main") or {}
     lines = [GENERATED, "", f"# {NAMESPACE}.{role.name}", ""]
     if main.get("short_description"):
         lines += [markdown(text_of(main["short_description"])), ""]
     lines += [f"Source: [roles/{role.name}/meta/argument_specs.yml]({spec_link}).", ""]
     if role.dependencies:
-        deps = ", ".join(f"[{NAMESPACE}.{d}]({d}.md)" for d in role.dependencies)
+        deps = ", ".join(f"[{NAMESPACE}.{d}]({page_of(d)})" for d in role.dependencies)
         lines += [f"Depends on {deps}: its options (the shared settings) apply to this role too.", ""]
     lines += ["Entry points: " + ", ".join(f"`{ep}`" for ep in role.entry_points) + ".", ""]
     if role.other_task_files:
@@ -232,15 +236,29 @@ def render_index(roles: list[Role]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate(roles_dir: Path, out_dir: Path) -> tuple[dict[str, str], list[str]]:
-    """The pages by file name, and the problems (undocumented entry points and options)."""
+def generate(roles_dir: Path, out_dir: Path) -> tuple[dict[Path, str], list[str]]:
+    """The generated files by path (the pages in out_dir, each role's README.md), and the problems
+    (undocumented entry points and options)."""
     roles = [load_role(d) for d in sorted(roles_dir.iterdir()) if (d / "meta").is_dir()]
     if not roles:
         raise SpecError(f"{roles_dir}: no role with a meta/ directory")
-    pages = {f"{r.name}.md": render_role(r, out_dir.resolve()) for r in roles}
-    pages["README.md"] = render_index(roles)
+    files = {}
+    for r in roles:
+        spec_link = Path(os.path.relpath(r.spec_file, out_dir.resolve())).as_posix()
+        files[out_dir / f"{r.name}.md"] = render_role(r, spec_link, lambda d: f"{d}.md")
+        files[roles_dir / r.name / "README.md"] = render_role(
+            r, "meta/argument_specs.yml", lambda d: f"../{d}/README.md")
+    files[out_dir / "README.md"] = render_index(roles)
     problems = [p for r in roles for p in find_problems(r)]
-    return pages, problems
+    return files, problems
+
+
+def generated_before(roles_dir: Path, out_dir: Path) -> dict[Path, str]:
+    """What an earlier run wrote: every page in out_dir, and the READMEs of roles/ that say they are
+    generated (a role removed or renamed leaves its README behind)."""
+    pages = sorted(out_dir.glob("*.md")) if out_dir.is_dir() else []
+    readmes = [p for p in sorted(roles_dir.glob("*/README.md")) if p.read_text().startswith(GENERATED)]
+    return {p: p.read_text() for p in pages + readmes}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -251,23 +269,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        pages, problems = generate(args.roles.resolve(), args.out)
+        files, problems = generate(args.roles.resolve(), args.out)
     except (SpecError, OSError) as exc:
         print(f"role_docs: {exc}", file=sys.stderr)
         return 2
     for problem in problems:
         print(f"undocumented: {problem}", file=sys.stderr)
 
-    current = {p.name: p.read_text() for p in sorted(args.out.glob("*.md"))} if args.out.is_dir() else {}
+    current = generated_before(args.roles.resolve(), args.out)
+    current.update({p: p.read_text() for p in files if p.exists() and p not in current})
     if args.check:
         drift = []
-        for name in sorted(set(pages) | set(current)):
-            if current.get(name) != pages.get(name):
+        for path in sorted(set(files) | set(current)):
+            if current.get(path) != files.get(path):
                 drift += difflib.unified_diff(
-                    current.get(name, "").splitlines(keepends=True), pages.get(name, "").splitlines(keepends=True),
-                    fromfile=f"{args.out / name} (committed)", tofile=f"{args.out / name} (from argument_specs)")
+                    current.get(path, "").splitlines(keepends=True), files.get(path, "").splitlines(keepends=True),
+                    fromfile=f"{path} (committed)", tofile=f"{path} (from argument_specs)")
         if drift:
-            sys.stderr.write(f"role docs drifted from roles/*/meta/argument_specs.yml; run {REGENERATE}\n")
+            sys.stderr.write(f"role docs or READMEs drifted from roles/*/meta/argument_specs.yml; run {REGENERATE}\n")
             sys.stderr.writelines(drift)
             return 1
         return 1 if problems else 0
@@ -275,13 +294,13 @@ def main(argv: list[str] | None = None) -> int:
         print("role_docs: not writing until every entry point and option is documented", file=sys.stderr)
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
-    for name in sorted(set(current) - set(pages)):
-        (args.out / name).unlink()
-        print(f"removed {args.out / name}")
-    for name, text in pages.items():
-        if current.get(name) != text:
-            (args.out / name).write_text(text)
-            print(f"wrote {args.out / name}")
+    for path in sorted(set(current) - set(files)):
+        path.unlink()
+        print(f"removed {path}")
+    for path, text in files.items():
+        if current.get(path) != text:
+            path.write_text(text)
+            print(f"wrote {path}")
     return 0
 
 

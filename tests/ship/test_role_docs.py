@@ -1,4 +1,5 @@
-"""docs/roles/ is generated from the roles' meta/argument_specs.yml and never drifts from it.
+"""docs/roles/ and every roles/<role>/README.md are generated from the roles' meta/argument_specs.yml
+and never drift from them.
 
 Offline: reads the YAML and the committed pages, runs tools/role_docs.py on them or on a copy.
 """
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +44,16 @@ def copy(tmp_path) -> Path:
 
 def check(root: Path) -> subprocess.CompletedProcess:
     return run_tool("--check", "--roles", str(root / "roles"), "--out", str(root / "docs" / "roles"))
+
+
+def write(root: Path) -> subprocess.CompletedProcess:
+    return run_tool("--roles", str(root / "roles"), "--out", str(root / "docs" / "roles"))
+
+
+def regenerate_and_check(root: Path) -> None:
+    """`make docs` brings the copy back to what its specs generate."""
+    assert write(root).returncode == 0
+    assert check(root).returncode == 0
 
 
 def test_the_committed_docs_are_what_the_specs_generate():
@@ -109,8 +121,7 @@ def test_a_changed_spec_is_drift_and_the_message_says_how_to_regenerate(copy):
     assert "run `make docs`" in proc.stderr
     assert "-| `scale_max_replicas` | int | no | `100` |" in proc.stderr
     assert "+| `scale_max_replicas` | int | no | `50` |" in proc.stderr
-    assert run_tool("--roles", str(copy / "roles"), "--out", str(copy / "docs" / "roles")).returncode == 0
-    assert check(copy).returncode == 0
+    regenerate_and_check(copy)
 
 
 def test_a_spec_default_that_defaults_main_contradicts_fails(copy):
@@ -129,6 +140,68 @@ def test_hand_edits_and_stale_pages_are_drift(copy):
     assert proc.returncode == 1
     assert "+| `scale_max_replicas` | int | no | `100` |  | Largest count accepted. |" in proc.stderr
     assert "gone.md (committed)" in proc.stderr
-    assert run_tool("--roles", str(copy / "roles"), "--out", str(copy / "docs" / "roles")).returncode == 0
+    assert write(copy).returncode == 0
     assert not (copy / "docs" / "roles" / "gone.md").exists()
     assert check(copy).returncode == 0
+
+
+def role_dirs(roles: Path = ROLES) -> list[Path]:
+    return sorted(d for d in roles.iterdir() if (d / "meta").is_dir())
+
+
+def broken_links(page: Path) -> list[str]:
+    targets = re.findall(r"\]\(([^)\s]+)\)", page.read_text())
+    return [t for t in targets if "://" not in t and not (page.parent / t.split("#")[0]).exists()]
+
+
+def test_every_role_has_a_readme_generated_from_its_spec():
+    """Galaxy refuses a collection whose roles have no README; each is the role's page, its links
+    relative to the role."""
+    tool = load_tool()
+    for role_dir in role_dirs():
+        readme = role_dir / "README.md"
+        assert readme.exists(), f"{readme} is missing; generate it with `make docs`"
+        text = readme.read_text()
+        assert text.startswith(tool.GENERATED) and f"# kubeha.webapp.{role_dir.name}\n" in text
+        assert "(meta/argument_specs.yml)" in text
+    for page in [d / "README.md" for d in role_dirs()] + sorted(DOCS.glob("*.md")):
+        assert not broken_links(page), f"{page} links to nothing: {broken_links(page)}"
+
+
+def test_a_hand_edited_or_missing_readme_is_drift(copy):
+    readme = copy / "roles" / "scale" / "README.md"
+    readme.write_text(readme.read_text().replace("Largest count accepted.", "Largest count.", 1))
+    (copy / "roles" / "rollback" / "README.md").unlink()
+    proc = check(copy)
+    assert proc.returncode == 1
+    assert "run `make docs`" in proc.stderr
+    assert "roles/scale/README.md (committed)" in proc.stderr
+    assert "+| `scale_max_replicas` | int | no | `100` |  | Largest count accepted. |" in proc.stderr
+    assert "roles/rollback/README.md (from argument_specs)" in proc.stderr
+    regenerate_and_check(copy)
+
+
+def test_a_renamed_role_gets_its_readme_and_leaves_no_stale_one(copy):
+    """A role is whatever roles/ holds with a meta/ directory: the specs alone say what to write."""
+    old, new = copy / "roles" / "scale", copy / "roles" / "resize"
+    new.mkdir()
+    for part in old.iterdir():
+        if part.name != "README.md":
+            part.rename(new / part.name)
+    proc = check(copy)
+    assert proc.returncode == 1
+    assert "roles/scale/README.md (committed)" in proc.stderr and "roles/resize/README.md" in proc.stderr
+    assert write(copy).returncode == 0
+    assert not (old / "README.md").exists() and not (copy / "docs" / "roles" / "scale.md").exists()
+    assert "# kubeha.webapp.resize\n" in (new / "README.md").read_text()
+    assert "[kubeha.webapp.resize](resize.md)" in (copy / "docs" / "roles" / "README.md").read_text()
+    assert check(copy).returncode == 0
+
+
+def test_a_readme_written_by_hand_outside_any_role_stays(copy):
+    notes = copy / "roles" / "notes"
+    notes.mkdir()
+    (notes / "README.md").write_text("# Notes on the roles\n")
+    assert check(copy).returncode == 0
+    assert write(copy).returncode == 0
+    assert (notes / "README.md").read_text() == "# Notes on the roles\n"
