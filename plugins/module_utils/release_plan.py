@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeha maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""The values of the next revision and whether a release may change: install, scale, upgrade.
+
+``live`` is what ``kubeha.webapp.release_info`` read (``exists``, ``release`` with ``values``,
+``image``, ``status``, ``pending``; ``chart.matches_deployed``; ``live.deployment``).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.kubeha.webapp.plugins.module_utils.images import image_ref
+
+CHART_NAME = "webapp"
+
+
+def _trunc(name):
+    return name[:63].rstrip("-")
+
+
+def chart_fullname(release, values=None, chart_name=CHART_NAME):
+    """The chart's ``webapp.fullname`` (templates/_helpers.tpl): fullnameOverride, else the release
+    name when it contains the chart name (or nameOverride), else ``<release>-<name>``; 63 at most."""
+    values = values or {}
+    if values.get("fullnameOverride"):
+        return _trunc(str(values["fullnameOverride"]))
+    name = str(values.get("nameOverride") or chart_name)
+    release = str(release)
+    return _trunc(release if name in release else "%s-%s" % (release, name))
+
+
+def deployment_name(live, release, values=None, override=""):
+    """The Deployment a rollout watch follows: the setting when given; else the one the chart
+    renders for the values about to be applied; else the one the release runs."""
+    if override:
+        return override
+    if values is not None:
+        return chart_fullname(release, values)
+    dep = ((live or {}).get("live") or {}).get("deployment") or {}
+    if dep.get("name"):
+        return dep["name"]
+    return chart_fullname(release, _live_values(live))
+
+
+def _merge(base, override):
+    out = copy.deepcopy(base or {})
+    for key, value in (override or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _live_values(live):
+    return (live["release"].get("values") or {}) if (live or {}).get("exists") else {}
+
+
+def change_blocker(live, operation, chart_ref, allow_chart_change=False):
+    """Why ``operation`` (scale or upgrade) cannot change this release, or '' when it can."""
+    if not (live or {}).get("exists"):
+        return "it is not installed (run deploy.yml first)"
+    release = live["release"]
+    if release.get("pending"):
+        return "it is %s (an operation was interrupted; roll back with rollback.yml first)" % release.get("status")
+    if operation == "scale" and ((release.get("values") or {}).get("autoscaling") or {}).get("enabled"):
+        return "autoscaling.enabled is on: the HorizontalPodAutoscaler owns the replica count"
+    chart = live.get("chart") or {}
+    if not chart.get("matches_deployed") and not allow_chart_change:
+        return ("the local chart %s differs from the chart the release runs (%s); deploy it with deploy.yml "
+                "first, or set webapp_allow_chart_change=true" % (chart_ref, ", ".join(chart.get("changed_files") or [])))
+    return ""
+
+
+def install_plan(live, s):
+    """Values of an install (or reconfiguration): install_values with the image, replicas and
+    change cause the inventory names, except on an installed release without
+    install_override_live, which keeps the image and replicas it runs (set by scale, upgrade or
+    rollback). Returns values, kept_live (the inventory's were not applied), image_ref."""
+    live_values = _live_values(live)
+    keep = bool((live or {}).get("exists")) and not s.get("install_override_live")
+    repo = s.get("install_image_repository") or ""
+    wanted = dict(image=dict(repository=repo, tag=s.get("install_image_tag") or "",
+                             digest=s.get("install_image_digest") or ""),
+                  replicas=int(s.get("install_replicas")))
+    wanted_ref = image_ref(repo, wanted["image"]["tag"], wanted["image"]["digest"])
+    if keep:
+        live_image = live_values.get("image") or {}
+        owned = dict(image=dict(repository=live_image.get("repository") or repo, tag=live_image.get("tag") or "",
+                                digest=live_image.get("digest") or ""),
+                     replicas=int(live_values.get("replicas", wanted["replicas"])),
+                     changeCause=live_values.get("changeCause") or "")
+    else:
+        owned = dict(wanted, changeCause=s.get("install_change_cause") or "kubeha.webapp install of " + wanted_ref)
+    values = _merge(s.get("install_values") or {}, owned)
+    kept_live = keep and dict(image=owned["image"], replicas=owned["replicas"]) != wanted
+    image = values["image"]
+    return dict(values=values, kept_live=kept_live, wanted_ref=wanted_ref,
+                image_ref=image_ref(image["repository"], image["tag"], image["digest"]))
+
+
+def upgrade_plan(live, s):
+    """Values of an upgrade: the live values, upgrade_values over them, and the new image. A
+    tag-only upgrade clears an earlier digest (which would win); a digest-only upgrade keeps the
+    tag as a label. Returns values, from_ref, to_ref."""
+    release = live["release"]
+    current = release.get("image") or {}
+    repo = s.get("upgrade_image_repository") or current.get("repository") or ""
+    tag, digest = s.get("upgrade_image_tag") or "", s.get("upgrade_image_digest") or ""
+    to_ref = image_ref(repo, tag, digest)
+    same = to_ref == current.get("ref")
+    cause = s.get("upgrade_change_cause") or ""
+    if same and not cause:
+        cause = (release.get("values") or {}).get("changeCause") or ""
+    elif not cause:
+        cause = "kubeha.webapp upgrade %s -> %s" % (current.get("ref"), to_ref)
+    image = dict(repository=repo, tag=tag or current.get("tag") or "", digest=digest)
+    values = _merge(_merge(release.get("values") or {}, s.get("upgrade_values") or {}),
+                    dict(image=image, changeCause=cause))
+    return dict(values=values, from_ref=current.get("ref"), to_ref=to_ref)
+
+
+def scale_values(live, replicas):
+    return dict(_live_values(live), replicas=int(replicas))
+
+
+def image_check_policy(live, values, ref):
+    """The pull policy a pre-change image check must honour, or 'skip' when the release already
+    runs this image (nothing new to pull)."""
+    if (live or {}).get("exists") and (live["release"].get("image") or {}).get("ref") == ref:
+        return "skip"
+    return ((values or {}).get("image") or {}).get("pullPolicy") or "IfNotPresent"
