@@ -199,6 +199,7 @@ def test_a_renamed_role_gets_its_readme_and_leaves_no_stale_one(copy):
 
 
 def test_a_readme_written_by_hand_outside_any_role_stays(copy):
+    assert write(copy).returncode == 0
     notes = copy / "roles" / "notes"
     notes.mkdir()
     (notes / "README.md").write_text("# Notes on the roles\n")
