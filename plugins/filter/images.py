@@ -7,33 +7,18 @@ image_normalize(ref)            kubeha/web:v1 -> docker.io/kubeha/web:v1 (how no
 image_on_nodes(nodes, ref)      True when a node holds the image (nodes: k8s_info Node resources,
                                 or the image names release_info returns)
 images_like(nodes, ref)         images on the nodes from the same repository
+image_ref(repository, tag, digest)   repository@digest when a digest is set, else repository:tag
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.kubeha.webapp.plugins.module_utils.images import image_ref, normalize, repository_of
+
 
 def image_normalize(ref):
-    ref = str(ref or "")
-    name, sep, rest = ref, "", ""
-    if "@" in ref:
-        name, rest = ref.split("@", 1)
-        sep = "@"
-    else:
-        slash = ref.rfind("/")
-        colon = ref.rfind(":")
-        if colon > slash:
-            name, rest = ref[:colon], ref[colon + 1:]
-            sep = ":"
-    first = name.split("/", 1)[0]
-    if "/" not in name:
-        name = "docker.io/library/" + name
-    elif not ("." in first or ":" in first or first == "localhost"):
-        name = "docker.io/" + name
-    if not sep:
-        sep, rest = ":", "latest"
-    return name + sep + rest
+    return normalize(ref)
 
 
 def _names(nodes):
@@ -53,8 +38,7 @@ def image_on_nodes(nodes, ref):
 
 def images_like(nodes, ref):
     """Images on the nodes from the same repository as ref (for error messages)."""
-    repo = image_normalize(ref).split("@", 1)[0]
-    repo = repo[: repo.rfind(":")] if repo.rfind(":") > repo.rfind("/") else repo
+    repo = repository_of(ref)
     found = set()
     for name in _names(nodes):
         if image_normalize(name).startswith(repo + ":") or image_normalize(name).startswith(repo + "@"):
@@ -65,4 +49,4 @@ def images_like(nodes, ref):
 class FilterModule(object):
     def filters(self):
         return {"image_normalize": image_normalize, "image_on_nodes": image_on_nodes,
-                "images_like": images_like}
+                "images_like": images_like, "image_ref": image_ref}

@@ -39,6 +39,12 @@ def previous_good_revision(history, current):
     return max(candidates) if candidates else None
 
 
+def newest_ran_fine(history):
+    """The newest revision that ran fine (deployed, or superseded by a later change); None if none."""
+    good = [int(h["revision"]) for h in history or [] if h.get("status") in RAN_FINE]
+    return max(good) if good else None
+
+
 def last_good_revision(release, last_deployed_revision=None):
     """The revision to return to when a change fails: the current one when it is deployed, else
     the last one that was (release_info's ``last_deployed_revision``). None for no release."""

@@ -24,7 +24,11 @@ extends_documentation_fragment:
   - kubeha.webapp.options.helm
 options:
   revision:
-    description: Revision to roll back to; C(0) means the one before the current revision.
+    description:
+      - Revision to roll back to. C(0) - the previous one, the rule C(rollback.yml) follows too
+        (plugins/module_utils/revisions.py) - the newest earlier revision that ran fine
+        (C(deployed) or C(superseded), never C(failed)) and runs something else than the current
+        one (an automatic rollback leaves copies of the current state behind it).
     type: int
     default: 0
   wait:
@@ -87,10 +91,17 @@ import gzip
 import json
 import time
 
-from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import decode_release, values_text
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import (
+    decode_release,
+    list_releases,
+    summarize_release,
+    values_text,
+)
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, call_json, get_json
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import HELM_RELEASE_OPTIONS, argument_spec
+from ansible_collections.kubeha.webapp.plugins.module_utils.revisions import previous_good_revision
 from ansible_collections.kubernetes.core.plugins.module_utils.helm import AnsibleHelmModule
 from ansible_collections.kubernetes.core.plugins.module_utils.helm_args_common import (
     HELM_AUTH_ARG_SPEC,
@@ -144,7 +155,24 @@ def mark_failed(module, release, namespace, revision, reason):
     return True
 
 
-def main():
+def previous_revision(module, release, current):
+    """The previous good revision, from the release records (helm history has no manifests)."""
+    try:
+        records = list_releases(api_client(module), module.params["release_namespace"], release)
+    except KubeError as exc:
+        module.fail_json(msg="cannot read the history of %s: %s" % (release, exc))
+    except Exception as exc:  # ApiError and transport errors
+        module.fail_json(msg="cannot read the history of %s: %s" % (release, describe_error(exc, what="release records")))
+    history = [summarize_release(r) for r in records]
+    target = previous_good_revision(history, current)
+    if target is None:
+        module.fail_json(msg="release %s has no earlier revision that ran fine and differs from revision %d "
+                             "(history: %s); name one with revision" % (
+                                 release, current, ", ".join("%s %s" % (h["revision"], h["status"]) for h in history)))
+    return target
+
+
+def main(module_class=AnsibleModule):
     spec = argument_spec(
         HELM_AUTH_ARG_SPEC,
         HELM_RELEASE_OPTIONS,
@@ -154,11 +182,11 @@ def main():
         history_max=dict(type="int"),
         mark_failed=dict(type="str"),
     )
-    module = AnsibleHelmModule(
+    module = AnsibleHelmModule(module=module_class(
         argument_spec=spec,
         mutually_exclusive=HELM_AUTH_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
-    )
+    ))
     p = module.params
     helm = module.get_helm_binary()
     release = p["release_name"]
@@ -170,7 +198,7 @@ def main():
         module.fail_json(msg="release %s has no history" % release)
     revisions = sorted(h["revision"] for h in hist)
     current = revisions[-1]
-    target = p["revision"] or current - 1
+    target = p["revision"] or previous_revision(module, release, current)
     if target not in revisions:
         module.fail_json(
             msg="revision %d of release %s is not in its history (available: %s)" % (

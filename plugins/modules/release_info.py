@@ -119,6 +119,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import list_releases, summarize_release
+from ansible_collections.kubeha.webapp.plugins.module_utils.pods import pod_ready
+from ansible_collections.kubeha.webapp.plugins.module_utils.revisions import newest_ran_fine
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, get_json
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_http import ApiError
@@ -195,7 +197,7 @@ def deployment_view(dep):
 def pod_view(pod):
     status = pod.get("status") or {}
     cstat = status.get("containerStatuses") or []
-    ready = bool(cstat) and all(c.get("ready") for c in cstat)
+    ready = pod_ready(pod)
     waiting = [((c.get("state") or {}).get("waiting") or {}).get("reason") for c in cstat]
     return dict(
         name=pod["metadata"]["name"],
@@ -371,9 +373,8 @@ def main(module_class=AnsibleModule):
             summary["pending"] = str(summary["status"]).startswith("pending")
             # "helm uninstall --keep-history" leaves records behind with status uninstalled.
             result.update(exists=summary["status"] != "uninstalled", release=summary)
-            good = [r["version"] for r in releases
-                    if (r.get("info") or {}).get("status") in ("deployed", "superseded")]
-            result["last_deployed_revision"] = good[-1] if good else None
+            result["last_deployed_revision"] = newest_ran_fine(
+                [dict(revision=r["version"], status=(r.get("info") or {}).get("status")) for r in releases])
             if p["history"]:
                 hist = []
                 for r in releases:

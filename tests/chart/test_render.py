@@ -4,9 +4,14 @@ Every test renders with the pinned helm (`helm template`, offline) and reads the
 """
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-from chartlib import APP_VERSION, CHART_META, CI_VALUES, Manifests, ci_id
+from chartlib import APP_VERSION, CHART_META, CI_VALUES, ROOT, Manifests, ci_id
+
+sys.path.insert(0, str(ROOT / "playbooks" / "collections"))
+from ansible_collections.kubeha.webapp.plugins.module_utils import release_plan  # noqa: E402
 
 SELECTOR_KEYS = {"app.kubernetes.io/name", "app.kubernetes.io/instance"}
 
@@ -93,18 +98,29 @@ def test_rollout_settings_come_from_values(full):
 # Names and labels
 
 
-@pytest.mark.parametrize("release, values, expected", [
+FULLNAME_CASES = [
     ("web", {}, "web-webapp"),
     ("shop-webapp", {}, "shop-webapp"),  # the release name already holds the chart name
     ("web", {"nameOverride": "front"}, "web-front"),
+    ("front-shop", {"nameOverride": "front"}, "front-shop"),
     ("web", {"fullnameOverride": "storefront"}, "storefront"),
     ("a" * 53, {}, ("a" * 53 + "-webapp")[:63]),
-])
+    ("a" * 53, {"nameOverride": "x" * 8 + "-zz"}, "a" * 53 + "-" + "x" * 8),  # cut on a "-": trimmed
+]
+
+
+@pytest.mark.parametrize("release, values, expected", FULLNAME_CASES)
 def test_deployment_and_service_are_named_by_the_fullname_convention(render, release, values, expected):
     out = render(values=values, release=release)
     assert out.deployment["metadata"]["name"] == expected
     assert out.service["metadata"]["name"] == expected
     assert len(expected) <= 63
+
+
+@pytest.mark.parametrize("release, values, expected", FULLNAME_CASES)
+def test_the_collection_names_the_deployment_as_the_chart_does(release, values, expected):
+    # The rollout watch follows the Deployment by this name before helm has rendered it.
+    assert release_plan.chart_fullname(release, values) == expected
 
 
 def test_selectors_are_the_name_and_instance_labels_only(full):

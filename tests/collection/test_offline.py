@@ -12,13 +12,11 @@ import yaml
 
 from playlib import ROOT, VENV_BIN, ansible_env, run_cases
 
-sys.path.insert(0, str(ROOT / "plugins" / "filter"))
+sys.path.insert(0, str(ROOT / "playbooks" / "collections"))
 
-import images  # noqa: E402
-import summary  # noqa: E402
-import verify  # noqa: E402
+from ansible_collections.kubeha.webapp.plugins.filter import images, summary, verify  # noqa: E402
 
-ROLES = ["webapp", "install", "scale", "upgrade", "rollback", "verify", "uninstall", "bootstrap"]
+ROLES = ["webapp", "deploy", "install", "scale", "upgrade", "rollback", "verify", "uninstall", "bootstrap"]
 
 
 def test_ansible_lint_production_profile_passes():

@@ -73,3 +73,10 @@ def test_rollback_choice_without_a_previous_revision_lists_the_history():
     assert choice["target"] == 0
     assert "rollback_revision=0: release web has no earlier revision that ran fine" in choice["error"]
     assert "history: 1 failed, 2 deployed" in choice["error"]
+
+
+def test_newest_ran_fine_ignores_failed_and_pending_revisions():
+    history = [rev(1, "superseded", "v1"), rev(2, "deployed", "v2"), rev(3, "failed", "v3"),
+               rev(4, "pending-upgrade", "v4")]
+    assert revisions.newest_ran_fine(history) == 2
+    assert revisions.newest_ran_fine([rev(1, "failed", "v1")]) is None
