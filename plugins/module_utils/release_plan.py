@@ -99,8 +99,20 @@ def install_plan(live, s):
     values = _merge(s.get("install_values") or {}, owned)
     kept_live = keep and dict(image=owned["image"], replicas=owned["replicas"]) != wanted
     image = values["image"]
-    return dict(values=values, kept_live=kept_live, wanted_ref=wanted_ref,
-                image_ref=image_ref(image["repository"], image["tag"], image["digest"]))
+    ref = image_ref(image["repository"], image["tag"], image["digest"])
+    kept_message = ""
+    if kept_live:
+        kept_message = ("runs %s with %s replicas (set by scale, upgrade or rollback); the inventory says %s "
+                        "with %s. install keeps the live ones: use upgrade.yml or scale.yml to change them, or set "
+                        "install_override_live=true." % (ref, owned["replicas"], wanted_ref, wanted["replicas"]))
+    return dict(values=values, kept_live=kept_live, kept_message=kept_message, wanted_ref=wanted_ref,
+                image_ref=ref, image_setting=_image_setting("install_image_", s))
+
+
+def _image_setting(prefix, s):
+    """The setting that names the new image, for messages: the digest when set, else the tag."""
+    digest = s.get(prefix + "digest")
+    return "%sdigest=%s" % (prefix, digest) if digest else "%stag=%s" % (prefix, s.get(prefix + "tag") or "")
 
 
 def upgrade_plan(live, s):
@@ -121,7 +133,7 @@ def upgrade_plan(live, s):
     image = dict(repository=repo, tag=tag or current.get("tag") or "", digest=digest)
     values = _merge(_merge(release.get("values") or {}, s.get("upgrade_values") or {}),
                     dict(image=image, changeCause=cause))
-    return dict(values=values, from_ref=current.get("ref"), to_ref=to_ref)
+    return dict(values=values, from_ref=current.get("ref"), to_ref=to_ref, image_setting=_image_setting("upgrade_image_", s))
 
 
 def scale_values(live, replicas):

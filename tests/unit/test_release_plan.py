@@ -122,3 +122,18 @@ def test_the_deployment_to_watch():
     assert name(live(deployment={"name": "web-webapp"}), "web", None) == "web-webapp"
     assert name(live(deployment=None, values={"nameOverride": "front"}), "web", None) == "web-front"
     assert name(live(deployment={"name": "web-webapp"}), "web", None, "mine") == "mine"
+
+
+def test_messages_name_the_setting_that_names_the_image():
+    assert release_plan.install_plan(NOT_INSTALLED, INSTALL)["image_setting"] == "install_image_tag=v2"
+    assert release_plan.install_plan(NOT_INSTALLED, dict(INSTALL, install_image_digest=DIGEST))["image_setting"] == (
+        "install_image_digest=" + DIGEST)
+    assert release_plan.upgrade_plan(live(), UPGRADE)["image_setting"] == "upgrade_image_tag=v2"
+
+
+def test_install_says_why_it_keeps_the_live_image_and_replicas():
+    assert release_plan.install_plan(live(), INSTALL)["kept_message"] == (
+        "runs kubeha/web:v1 with 3 replicas (set by scale, upgrade or rollback); the inventory says "
+        "kubeha/web:v2 with 2. install keeps the live ones: use upgrade.yml or scale.yml to change them, or set "
+        "install_override_live=true.")
+    assert release_plan.install_plan(NOT_INSTALLED, INSTALL)["kept_message"] == ""
