@@ -17,6 +17,11 @@ import json
 import os
 import re
 
+try:
+    from collections.abc import Mapping
+except ImportError:  # Python 2 (ansible-test's compile checks)
+    from collections import Mapping
+
 from ansible_collections.kubeha.webapp.plugins.module_utils import images
 
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -44,6 +49,21 @@ def _at_least(errors, s, name, minimum, text=None):
     value = _int(s.get(name))
     if value is None or value < minimum:
         errors.append(text or "%s must be >= %d" % (name, minimum))
+
+
+def _values(errors, s, name):
+    """The chart values a setting holds; an error naming it when it is not a mapping (a string
+    such as "service.type=NodePort" is not one: helm's --set syntax does not apply here)."""
+    values = s.get(name)
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        # Ansible hands over its own subclasses of str and list: name the plain type.
+        kind = "str %s" % _quoted(values) if isinstance(values, str) else (
+            "list" if isinstance(values, (list, tuple)) else type(values).__name__)
+        errors.append("%s must be a dict of chart values (YAML mapping), got %s" % (name, kind))
+        return {}
+    return values
 
 
 def _image_errors(errors, s, prefix, repository_required):
@@ -82,7 +102,7 @@ def install_errors(s):
     if replicas is None or replicas < 1:
         errors.append("install_replicas=%s must be 1 or more (scale.yml with scale_allow_zero=true stops every pod)"
                       % s.get("install_replicas"))
-    values = s.get("install_values") or {}
+    values = _values(errors, s, "install_values")
     owned = [k for k in ("replicas", "changeCause") if k in values]
     owned += ["image." + k for k in ("repository", "tag", "digest") if k in (values.get("image") or {})]
     if owned:
@@ -97,7 +117,7 @@ def upgrade_errors(s):
         errors.append("set upgrade_image_tag or upgrade_image_digest (the new image)")
     _image_errors(errors, s, "upgrade_image_", repository_required=False)
     _at_least(errors, s, "upgrade_rollback_timeout", 1, "upgrade_rollback_timeout must be > 0")
-    owned = [k for k in (s.get("upgrade_values") or {}) if k in ("replicas", "image", "changeCause")]
+    owned = [k for k in _values(errors, s, "upgrade_values") if k in ("replicas", "image", "changeCause")]
     if owned:
         errors.append("upgrade_values must not set %s (use upgrade_image_*, upgrade_change_cause, scale.yml)"
                       % ", ".join(owned))

@@ -22,8 +22,10 @@ def fleet(cluster, tmp_path_factory):
     local = yaml.safe_load((ROOT / "inventories" / "local" / "group_vars" / "local.yml").read_text())
     # The local inventory's app and checks; the values that come from the cluster CLI are set here.
     common = {k: v for k, v in local.items()
-              if k.startswith(("install_", "verify_")) and k not in ("install_manage_namespace",)}
+              if k.startswith(("install_", "verify_", "kubeha_demo_", "kubeha_local_"))
+              and k not in ("install_manage_namespace",)}
     common.update(
+        kubeha_cluster_cli=str(ROOT / "cluster" / "kubeha-cluster"),  # the demo values are found beside it
         ansible_connection="local",
         ansible_python_interpreter=str(ROOT / ".venv" / "bin" / "python"),
         webapp_kubeconfig=str(cluster.kubeconfig),
