@@ -1,22 +1,26 @@
 """The collection's modules run inside Ansible's worker when the task runs on the controller with
 the controller's Python, and as a module process otherwise: either way the same validation, the
 same result, the same secrecy of no_log arguments. Run against a loopback server and a closed
-loopback port (no cluster needed)."""
+loopback port, except helm_rollback's test (marked cluster), which rolls real releases back with the
+pinned helm on the local cluster, in a namespace of its own (kubeha-inproc-<hex>)."""
 from __future__ import annotations
 
 import contextlib
 import io
 import json
+import os
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+import yaml
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from playlib import ROOT, VENV_BIN, ansible_env, run_module
+from playlib import ROOT, VENV_BIN, App, ansible_env, delete_namespace, new_namespace, run_module
 
 sys.path.insert(0, str(ROOT / "playbooks" / "collections"))  # the collection, as Ansible imports it
 from ansible_collections.kubeha.webapp.plugins.plugin_utils.in_process import InProcessModule, ModuleExit  # noqa: E402
@@ -120,50 +124,118 @@ def test_every_module_runs_in_the_worker_and_refuses_what_its_process_refuses(na
     assert here["msg"] == module["msg"]
 
 
-FAKE_HELM = """#!/bin/sh
-# Stands in for helm: a release with revisions 1 and 2, and 3 once rolled back.
-echo "KUBECONFIG=$KUBECONFIG HELM_NAMESPACE=$HELM_NAMESPACE $*" >> "$0.log"
-case "$1" in
-  history) if [ -e "$0.rolled" ]; then echo '[{"revision":1},{"revision":2},{"revision":3}]'
-           else echo '[{"revision":1},{"revision":2}]'; fi ;;
-  rollback) touch "$0.rolled"; echo "Rollback was a success! Happy Helming!" ;;
-  get) echo '{"replicas": 2}' ;;
-  *) echo "unexpected: $*" >&2; exit 1 ;;
-esac
-"""
+CHART = ROOT / "charts" / "webapp"
+LOCAL_VALUES = CHART / "ci" / "local-values.yaml"
 
 
-def fake_helm(directory: Path) -> Path:
-    helm = directory / "helm"
-    helm.write_text(FAKE_HELM)
-    helm.chmod(0o755)
-    return helm
+@pytest.fixture(scope="module")
+def two_revisions(cluster) -> tuple[str, dict[str, str]]:
+    """A namespace of its own holding, for each way of running helm_rollback, a release of the
+    chart with two revisions (kubeha/web:v1, then v2), installed by helm; deleted afterwards."""
+    namespace = new_namespace("kubeha-inproc")
+    releases = {where: f"inproc-{where}" for where in ("worker", "module")}
+    cluster.kubectl("create", "namespace", namespace)
+    try:
+        for release in releases.values():
+            for extra in ([], ["--set", "image.tag=v2"]):
+                cluster.helm("upgrade", "--install", release, str(CHART), "-n", namespace,
+                             "-f", str(LOCAL_VALUES), *extra, "--wait", "--timeout", "3m", timeout=240)
+        yield namespace, releases
+    finally:
+        delete_namespace(cluster, namespace)
 
 
-def test_helm_rollback_runs_helm_in_the_worker_as_a_module_does(tmp_path, other_python):
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
+def unusable_kubeconfig(path: Path) -> Path:
+    """A kubeconfig whose API server is a closed loopback port: helm reaches no cluster with it."""
+    path.write_text(json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "nowhere",
+        "clusters": [{"name": "nowhere", "cluster": {"server": f"https://127.0.0.1:{closed_port()}"}}],
+        "contexts": [{"name": "nowhere", "context": {"cluster": "nowhere", "user": "nobody"}}],
+        "users": [{"name": "nobody", "user": {"token": "none"}}]}))
+    return path
+
+
+@contextlib.contextmanager
+def files_written_in(directory: Path):
+    """What the files of `directory` held while the block ran (name -> last text read), watched
+    every few milliseconds: a file helm uses while the module runs lives for far longer."""
+    seen: dict[str, str] = {}
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            for entry in os.scandir(directory):
+                try:
+                    text = Path(entry.path).read_text()
+                except OSError:  # a directory, or gone already
+                    continue
+                if text or entry.name not in seen:
+                    seen[entry.name] = text
+            stop.wait(0.005)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        watcher.join()
+
+
+def holds(text: str, kubeconfig: dict) -> bool:
+    try:
+        return json.loads(text) == kubeconfig
+    except ValueError:
+        return False
+
+
+@pytest.mark.cluster
+def test_helm_rollback_rolls_a_release_back_in_the_worker_as_a_module_does(
+        cluster, helm_bin, two_revisions, other_python, tmp_path, monkeypatch):
+    namespace, releases = two_revisions
+    kubeconfig = yaml.safe_load(cluster.kubeconfig.read_text())
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    # Around the tasks, helm reaches no cluster and looks in another namespace: only the
+    # kubeconfig and namespace that helm_rollback hands it lead to the release. Its copy of the
+    # kubeconfig goes to the temporary directory, watched here.
+    monkeypatch.setenv("KUBECONFIG", str(unusable_kubeconfig(tmp_path / "unusable-kubeconfig")))
+    monkeypatch.setenv("HELM_NAMESPACE", "default")
+    monkeypatch.setenv("TMPDIR", str(tmpdir))
+    for name in ("K8S_AUTH_KUBECONFIG", "K8S_AUTH_CONTEXT", "HELM_KUBECONTEXT"):
+        monkeypatch.delenv(name, raising=False)
     results = {}
     for where, interpreter in (("worker", None), ("module", other_python)):
-        (tmp_path / where).mkdir()
-        helm = fake_helm(tmp_path / where)
+        release = releases[where]
+        app = App(cluster, namespace, release)
+        assert [h["revision"] for h in app.history()] == [1, 2]
+        assert {c["image"] for c in app.deployment()["spec"]["template"]["spec"]["containers"]} == {"kubeha/web:v2"}
         # A revision named: revision 0 (the previous good one) reads the release records from the API.
-        args = dict(release_name="webapp", release_namespace="kubeha-test", binary_path=str(helm),
-                    kubeconfig=str(kubeconfig), revision=1)
-        res, out = run("kubeha.webapp.helm_rollback", args, interpreter=interpreter)
+        args = dict(release_name=release, release_namespace=namespace, binary_path=str(helm_bin),
+                    kubeconfig=str(cluster.kubeconfig), revision=1)
+        with files_written_in(tmpdir) as seen:
+            res, out = run("kubeha.webapp.helm_rollback", args, interpreter=interpreter)
         assert (MODULE_PROCESS in out) is (where == "module"), f"helm_rollback did not run in the {where}:\n{out}"
         assert not res.get("failed"), res
-        calls = Path(f"{helm}.log").read_text().splitlines()
-        assert [c.split(" ", 2)[2] for c in calls] == [
-            "history webapp --max 256 -o json", "rollback webapp 1", "history webapp --max 256 -o json"]
-        # helm got the namespace and a copy of the kubeconfig, removed once the module answered.
-        env = dict(kv.split("=", 1) for kv in calls[1].split(" ")[:2])
-        assert env["HELM_NAMESPACE"] == "kubeha-test"
-        assert env["KUBECONFIG"] and not Path(env["KUBECONFIG"]).exists()
+
+        # The release in the namespace named was rolled back: a new revision with revision 1's
+        # values and image.
+        history = app.history()
+        assert [(h["revision"], h["status"]) for h in history] == [(1, "superseded"), (2, "superseded"), (3, "deployed")]
+        assert history[-1]["description"] == "Rollback to 1"
+        assert app.values()["image"]["tag"] == "v1"
+        assert {c["image"] for c in app.deployment()["spec"]["template"]["spec"]["containers"]} == {"kubeha/web:v1"}
+
+        # helm got a copy of the kubeconfig, removed once the module answered.
+        copies = [name for name, text in seen.items() if holds(text, kubeconfig)]
+        assert copies, f"no copy of the kubeconfig in {tmpdir} while helm_rollback ran in the {where}: {sorted(seen)}"
+        left = [p.name for p in tmpdir.rglob("*") if p.is_file() and holds(p.read_text(errors="replace"), kubeconfig)]
+        assert left == [], f"helm_rollback in the {where} left its copy of the kubeconfig behind"
+
         results[where] = {k: res[k] for k in ("changed", "from_revision", "to_revision", "revision", "stdout")}
-        results[where]["command"] = res["command"].replace(str(helm), "helm")
+        results[where]["command"] = res["command"].replace(str(helm_bin), "helm").replace(release, "RELEASE")
     assert results["worker"] == results["module"] == dict(
-        changed=True, from_revision=2, to_revision=1, revision=3, command="helm rollback webapp 1",
+        changed=True, from_revision=2, to_revision=1, revision=3, command="helm rollback RELEASE 1",
         stdout="Rollback was a success! Happy Helming!\n")
 
 
