@@ -42,7 +42,7 @@ K8S_AUTH_OPTIONS = dict(
 
 # Connection options of the helm modules: kubernetes.core's. helm_rollback takes them as they are
 # (AnsibleHelmModule hands them to helm); release_info takes them without the K8S_AUTH_* fallbacks,
-# since kube.api_client() reads those variables itself for the options left unset (so there,
+# since kube_client.api_client() reads those variables itself for the options left unset (so there,
 # validate_certs keeps its default of true whatever K8S_AUTH_VERIFY_SSL says).
 HELM_AUTH_OPTIONS = dict(
     (name, dict((key, value) for key, value in spec.items() if key != "fallback"))
