@@ -17,11 +17,6 @@ import json
 import os
 import re
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # Python 2 (ansible-test's compile checks)
-    from collections import Mapping
-
 from ansible_collections.kubeha.webapp.plugins.module_utils import images
 
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -57,7 +52,7 @@ def _values(errors, s, name):
     values = s.get(name)
     if values is None:
         return {}
-    if not isinstance(values, Mapping):
+    if not isinstance(values, dict):  # Ansible's own mappings are dict subclasses
         # Ansible hands over its own subclasses of str and list: name the plain type.
         kind = "str %s" % _quoted(values) if isinstance(values, str) else (
             "list" if isinstance(values, (list, tuple)) else type(values).__name__)
