@@ -13,6 +13,7 @@ image_check_policy(live, values, ref)  the pull policy a pre-change image check 
 last_good_revision(live)               the revision a failed change returns to (None: none)
 rollback_choice(live, requested, release)   target revision, noop, error of rollback.yml
 deployment_name(live, release, values, override)   the Deployment a rollout watch follows
+watch_plan(live, next_verify)         how the rollout watch runs (was_ready, until, probe)
 failed_change_outcome(rollback, rollout, reverify_error, verified, last_good, check_mode)
                                        what became of a release whose change failed
 """
@@ -51,4 +52,5 @@ class FilterModule(object):
             "rollback_choice": rollback_choice,
             "deployment_name": release_plan.deployment_name,
             "failed_change_outcome": outcomes.failed_change_outcome,
+            "watch_plan": release_plan.watch_plan,
         }

@@ -146,3 +146,24 @@ def image_check_policy(live, values, ref):
     if (live or {}).get("exists") and (live["release"].get("image") or {}).get("ref") == ref:
         return "skip"
     return ((values or {}).get("image") or {}).get("pullPolicy") or "IfNotPresent"
+
+
+def watch_plan(live, next_verify=None):
+    """How the rollout watch after a helm change runs, given the verify that follows it (verify's
+    ``next``: checks, path, client image; empty when none follows):
+
+    - ``was_ready``: every replica of the Deployment read before the change was available and up
+      to date; with no change from helm there is then nothing to watch;
+    - ``until``: ``ready`` (every new replica ready) when that verify checks the replicas - it then
+      checks the access paths while the last minReadySeconds pass and waits for the rest - else
+      ``complete``;
+    - ``probe``: start the traffic probe that verify's ClusterIP check takes over.
+    """
+    dep = (((live or {}).get("live") or {}).get("deployment") or {}) if (live or {}).get("exists") else {}
+    was_ready = bool(dep) and dep.get("available") == dep.get("replicas") == dep.get("updated") == dep.get("current")
+    next_verify = next_verify or {}
+    checks = next_verify.get("checks") or []  # none named: verify runs every check
+    follows = bool(next_verify)
+    return dict(was_ready=was_ready,
+                until="ready" if follows and (not checks or "replicas" in checks) else "complete",
+                probe=follows and (not checks or "clusterip" in checks))

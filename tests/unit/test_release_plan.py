@@ -137,3 +137,24 @@ def test_install_says_why_it_keeps_the_live_image_and_replicas():
         "kubeha/web:v2 with 2. install keeps the live ones: use upgrade.yml or scale.yml to change them, or set "
         "install_override_live=true.")
     assert release_plan.install_plan(NOT_INSTALLED, INSTALL)["kept_message"] == ""
+
+
+def test_the_rollout_watch_stops_at_ready_and_starts_a_probe_for_a_verify_that_checks_both():
+    every_check = {"checks": [], "path": "/", "client_image": "busybox:1.37"}
+    assert release_plan.watch_plan(NOT_INSTALLED, every_check) == {"was_ready": False, "until": "ready", "probe": True}
+    assert release_plan.watch_plan(NOT_INSTALLED, dict(every_check, checks=["nodeport"])) == {
+        "was_ready": False, "until": "complete", "probe": False}
+    assert release_plan.watch_plan(NOT_INSTALLED, dict(every_check, checks=["clusterip"]))["probe"] is True
+    assert release_plan.watch_plan(NOT_INSTALLED, dict(every_check, checks=["replicas"]))["until"] == "ready"
+
+
+def test_without_a_verify_to_follow_the_watch_waits_for_completion_and_starts_no_probe():
+    assert release_plan.watch_plan(NOT_INSTALLED, {}) == {"was_ready": False, "until": "complete", "probe": False}
+
+
+def test_a_release_is_ready_when_every_replica_is_available_and_up_to_date():
+    ready = {"replicas": 3, "available": 3, "updated": 3, "current": 3}
+    assert release_plan.watch_plan(live(deployment=ready), {})["was_ready"] is True
+    for field in ("available", "updated", "current"):
+        assert release_plan.watch_plan(live(deployment=dict(ready, **{field: 2})), {})["was_ready"] is False
+    assert release_plan.watch_plan(live(deployment=None), {})["was_ready"] is False
