@@ -17,10 +17,7 @@ import json
 import os
 import re
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # Python 2 (ansible-test's compile checks)
-    from collections import Mapping
+from collections.abc import Mapping
 
 from ansible_collections.kubeha.webapp.plugins.module_utils import images
 
