@@ -13,7 +13,8 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 DEBS := containerd runc containernetworking-plugins iptables ipset conntrack iproute2 util-linux \
         etcd-server buildah busybox-static socat curl wrk python3-venv
 
-.PHONY: help deps venv tools cluster demo test lint docs unit down clean
+.PHONY: help deps venv tools cluster demo test lint docs unit down clean FORCE
+FORCE:
 help:
 	@sed -n 's/^#   //p' Makefile
 
@@ -29,13 +30,19 @@ deps:  ## Debian packages, installed only when one is missing
 # link to it. A second checkout on the same machine reuses it; the lock keeps two from building
 # the same one at once.
 CACHE ?= $(or $(KUBEHA_CACHE),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kubeha)
-VENV_KEY := $(shell python3 -c 'import sys; print("py%d.%d" % sys.version_info[:2])')-$(shell sha256sum requirements.txt | cut -c1-12)
+# ansible-core 2.21 needs Python 3.12+ on the controller (Debian 12's python3 is 3.11):
+# scripts/find-python picks python3.13, else python3.12, from PATH or pyenv's versions
+# (`make venv PYTHON=/path/to/python3.x` names one); with none, `make venv` says what to install.
+BASE_PYTHON := $(shell PYTHON='$(PYTHON)' scripts/find-python 2>/dev/null)
+VENV_KEY := $(if $(BASE_PYTHON),$(shell $(BASE_PYTHON) -c 'import sys; print("py%d.%d" % sys.version_info[:2])'),nopython)-$(shell sha256sum requirements.txt | cut -c1-12)
 VENV_CACHED := $(CACHE)/venv/$(VENV_KEY)
-$(VENV)/.installed: requirements.txt
+# Rebuilt (or relinked) also when .venv points elsewhere: another Python found, another cache.
+$(VENV)/.installed: requirements.txt $(if $(filter $(VENV_CACHED),$(shell readlink $(VENV) 2>/dev/null)),,FORCE)
+	@test -n "$(BASE_PYTHON)" || PYTHON='$(PYTHON)' scripts/find-python >/dev/null
 	@mkdir -p $(CACHE)/venv
 	flock $(CACHE)/venv/.lock bash -euc 'test -f $(VENV_CACHED)/.installed && exit 0; \
-	  echo "[venv] installing requirements.txt into $(VENV_CACHED)"; rm -rf $(VENV_CACHED); \
-	  python3 -m venv $(VENV_CACHED); $(VENV_CACHED)/bin/pip install -q -r requirements.txt; \
+	  echo "[venv] installing requirements.txt into $(VENV_CACHED) with $(BASE_PYTHON)"; \
+	  rm -rf $(VENV_CACHED); $(BASE_PYTHON) -m venv $(VENV_CACHED); $(VENV_CACHED)/bin/pip install -q -r requirements.txt; \
 	  touch $(VENV_CACHED)/.installed'
 	@if [ -d $(VENV) ] && [ ! -L $(VENV) ]; then rm -rf $(VENV); fi
 	ln -sfn $(VENV_CACHED) $(VENV)

@@ -2,7 +2,11 @@
 
 One CA signs every certificate; the service-account signing key is a separate RSA key pair.
 Files are written once and reused: `up` never rotates what already exists (delete the pki
-directory, or run `down --purge`, to start over).
+directory, or run `down --purge`, to start over). Each certificate carries its Subject Key
+Identifier and (issued ones) the CA's as Authority Key Identifier: Python 3.13 verifies with
+VERIFY_X509_STRICT (ssl.create_default_context, urllib3 and so the kubernetes client), which
+refuses a chain without them. Certificates written before that are signed again, with the same
+keys, once, by the next `up`: every existing certificate stays valid.
 """
 from __future__ import annotations
 
@@ -42,10 +46,28 @@ def _load_ca(pki: Path):
     return cert, key
 
 
+def _has_extension(cert_path: Path, ext_type) -> bool:
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    try:
+        cert.extensions.get_extension_for_class(ext_type)
+    except x509.ExtensionNotFound:
+        return False
+    return True
+
+
+def _existing_key(path: Path):
+    """The private key already written at path (kept when its certificate is signed again)."""
+    return serialization.load_pem_private_key(path.read_bytes(), None) if path.exists() else None
+
+
 def _ensure_ca(pki: Path, cluster: str) -> None:
-    if (pki / "ca.crt").exists() and (pki / "ca.key").exists():
+    crt, keyf = pki / "ca.crt", pki / "ca.key"
+    if crt.exists() and keyf.exists() and _has_extension(crt, x509.SubjectKeyIdentifier):
         return
-    key = ec.generate_private_key(ec.SECP256R1())
+    # A CA written without its key identifier is signed again with its own key: the
+    # certificates it issued stay valid.
+    key = _existing_key(keyf) if crt.exists() else None
+    key = key or ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{cluster}-ca")])
     now = dt.datetime.now(dt.timezone.utc)
     cert = (
@@ -55,19 +77,20 @@ def _ensure_ca(pki: Path, cluster: str) -> None:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False),
                        critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write(pki / "ca.key", _key_pem(key), private=True)
-    _write(pki / "ca.crt", cert.public_bytes(serialization.Encoding.PEM))
+    _write(keyf, _key_pem(key), private=True)
+    _write(crt, cert.public_bytes(serialization.Encoding.PEM))
 
 
 def _issue(pki: Path, name: str, cn: str, orgs: list[str] = (), dns: list[str] = (),
            ips: list[str] = (), server: bool = False, client: bool = True) -> None:
     crt, keyf = pki / f"{name}.crt", pki / f"{name}.key"
-    if crt.exists() and keyf.exists():
+    if crt.exists() and keyf.exists() and _has_extension(crt, x509.AuthorityKeyIdentifier):
         return
     ca_cert, ca_key = _load_ca(pki)
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = (_existing_key(keyf) if crt.exists() else None) or ec.generate_private_key(ec.SECP256R1())
     attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, o) for o in orgs]
     attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
     usages = ([ExtendedKeyUsageOID.SERVER_AUTH] if server else []) + \
@@ -81,6 +104,9 @@ def _issue(pki: Path, name: str, cn: str, orgs: list[str] = (), dns: list[str] =
         .add_extension(x509.KeyUsage(True, False, True, False, False, False, False, False, False),
                        critical=True)
         .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+                       critical=False)
     )
     if dns or ips:
         sans = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]

@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+from collections.abc import Mapping
 
 from ansible_collections.kubeha.webapp.plugins.module_utils.images import image_ref
 
@@ -46,13 +47,27 @@ def deployment_name(live, release, values=None, override=""):
     return chart_fullname(release, _live_values(live))
 
 
+def _copy(value):
+    """A deep copy of nested mappings and sequences as plain dicts, lists and tuples. Not
+    copy.deepcopy: the values of a filter's arguments can be ansible-core's lazy template
+    containers, whose deep copy also copies the templar and its plugin loaders (deprecated in
+    ansible-core 2.21: "Instantiating filter PluginLoader with aliases")."""
+    if isinstance(value, Mapping):
+        return dict((key, _copy(item)) for key, item in value.items())
+    if isinstance(value, tuple):
+        return tuple(_copy(item) for item in value)
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return copy.deepcopy(value)
+
+
 def _merge(base, override):
-    out = copy.deepcopy(base or {})
+    out = _copy(base or {})
     for key, value in (override or {}).items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
         else:
-            out[key] = copy.deepcopy(value)
+            out[key] = _copy(value)
     return out
 
 

@@ -68,14 +68,16 @@ def ansible_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 def run_module(module: str, args: dict, *extra: str) -> tuple[dict, str]:
     """One module task on the implicit localhost (`ansible localhost -m`, connection local, the
-    controller's Python): its result, with `failed` read from the status, and the whole output."""
+    controller's Python): its result, with `failed` read from the status, and the whole output.
+    The ad-hoc command's own callback (minimal) prints it as JSON after `localhost | STATUS =>`
+    (`-o`, the oneline callback, is deprecated since ansible-core 2.21)."""
     p = subprocess.run([str(VENV_BIN / "ansible"), "localhost", "-m", module, "-a", json.dumps(args),
-                        "-o", *extra], cwd=PLAYBOOKS, env=ansible_env(), capture_output=True,
-                       text=True, timeout=120)
-    line = next((ln for ln in p.stdout.splitlines() if ln.startswith("localhost | ")), "")
-    assert "=>" in line, p.stdout + p.stderr
-    result = json.loads(line.split("=>", 1)[1])
-    result["failed"] = "| FAILED!" in line
+                        *extra], cwd=PLAYBOOKS, env=ansible_env({"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"}),
+                       capture_output=True, text=True, timeout=120)
+    m = re.search(r"^localhost \| (?P<status>[A-Z!]+) => ", p.stdout, re.M)
+    assert m, p.stdout + p.stderr
+    result, _ = json.JSONDecoder().raw_decode(p.stdout, m.end())
+    result["failed"] = m.group("status") == "FAILED!"
     return result, p.stdout + p.stderr
 
 
