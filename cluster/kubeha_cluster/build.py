@@ -15,7 +15,7 @@ from pathlib import Path
 from . import imagestore
 from .locks import exclusive
 from .output import say
-from .topology import CACHE, CLUSTER_DIR, bin_dir, helm_bin, kube_bin
+from .topology import CACHE, CLUSTER_DIR, VERSIONS, bin_dir, helm_bin, kube_bin
 
 KUBE_COMPONENTS = ("kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
                    "kubelet", "kube-proxy")
@@ -65,7 +65,9 @@ def _binaries(stdout=None) -> None:
 def _lock_held_env() -> dict[str, str]:
     """Environment telling build.sh that its caller holds the build lock (it must not wait for
     it again: a second flock of the same file would wait for its own caller forever)."""
-    return {**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1"}
+    return {**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1",
+            # the cluster's own version (asked for, or recorded by its `up`)
+            "KUBEHA_KUBERNETES_VERSION": VERSIONS["KUBERNETES_VERSION"]}
 
 
 def _kube_built() -> bool:

@@ -6,6 +6,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=/dev/null
 . "$here/versions.env"
+# One cluster may run another Kubernetes version than the pinned default (inventories/local's
+# second cluster): KUBEHA_KUBERNETES_VERSION, as cluster/kubeha_cluster/topology.py reads it.
+KUBERNETES_VERSION=${KUBEHA_KUBERNETES_VERSION:-$KUBERNETES_VERSION}
 : "${KUBEHA_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/kubeha}"
 export GOCACHE="$KUBEHA_CACHE/go/build" GOMODCACHE="$KUBEHA_CACHE/go/mod"
 export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
