@@ -238,6 +238,11 @@ def kube_bin() -> Path:
     return CACHE / "bin" / f"kubernetes-{VERSIONS['KUBERNETES_VERSION']}"
 
 
+def containerd_bin() -> Path:
+    """containerd 2, its runc shim (found beside containerd) and ctr, built by build.sh."""
+    return CACHE / "bin" / f"containerd-{VERSIONS['CONTAINERD_VERSION']}"
+
+
 def metallb_bin() -> Path:
     return CACHE / "bin" / f"metallb-{VERSIONS['METALLB_VERSION']}"
 
@@ -252,6 +257,10 @@ def traefik_bin() -> Path:
 
 def helm_bin() -> Path:
     return CACHE / "bin" / f"helm-{VERSIONS['HELM_VERSION']}" / "helm"
+
+
+def helm4_bin() -> Path:
+    return CACHE / "bin" / f"helm-{VERSIONS['HELM4_VERSION']}" / "helm"
 
 
 def default_cluster() -> Cluster:
