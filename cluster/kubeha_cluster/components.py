@@ -104,7 +104,10 @@ def containerd_root(node: Node) -> Path:
 
 def _containerd_config(node: Node) -> Path:
     root = node.run / "containerd"
-    # containerd 2's configuration version 3: the CRI plugin is split into its image service
+    # containerd 2 also reads the host's /etc/containerd/conf.d/*.toml whatever `imports` says
+    # (a list given here is added to that default, checked with `containerd config dump`): keep
+    # that directory empty on a host that runs these clusters.
+    # containerd 2's configuration version 3 (2.3+ migrates it to 4 at start, with a warning): the CRI plugin is split into its image service
     # (io.containerd.cri.v1.images: snapshotter, sandbox image) and its runtime service
     # (io.containerd.cri.v1.runtime: runtimes, CNI, security options).
     cfg = f"""version = 3
