@@ -143,6 +143,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     default_runtime_name = "runc"
     [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
+      # This containerd's own shim: found through PATH first, Debian's containerd 1.6 package
+      # (if installed) answers with the old start protocol ("type with url <id>: not found").
+      runtime_path = "{containerd_bin() / 'containerd-shim-runc-v2'}"
       [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         SystemdCgroup = false
         Root = "{node.run / 'runc'}"
