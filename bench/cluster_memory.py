@@ -8,8 +8,10 @@ import os
 import sys
 from pathlib import Path
 
+if len(sys.argv) > 1:  # before the import: topology reads the cluster's versions from it
+    os.environ["KUBEHA_CLUSTER"] = sys.argv[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "cluster"))
-from kubeha_cluster import cgroups, cleanup, cli, topology  # noqa: E402
+from kubeha_cluster import cgroups, cleanup, lifecycle, topology  # noqa: E402
 
 
 def rss_kib(pid: int) -> int:
@@ -23,11 +25,9 @@ def rss_kib(pid: int) -> int:
 
 
 def main() -> None:
-    if len(sys.argv) > 1:
-        os.environ["KUBEHA_CLUSTER"] = sys.argv[1]
     cluster = topology.default_cluster()
     groups: dict[str, set[int]] = {}
-    for proc in cli.all_processes(cluster):
+    for proc in lifecycle.all_processes(cluster):
         pid = proc.pid()
         if pid:
             groups[proc.name] = {pid}
