@@ -36,6 +36,15 @@ def up(cluster: Cluster) -> None:
         say(f"{cluster.name} runs with {was} workers, {cluster.workers} asked: taking it down first")
         earlier = replace(cluster, workers=int(was))
         cleanup.teardown(earlier, all_processes(earlier))
+    ran = cluster.kubernetes_version_record.read_text().strip() \
+        if cluster.kubernetes_version_record.exists() else None
+    if ran and ran != VERSIONS["KUBERNETES_VERSION"]:
+        # Processes are recognised by their binary's name, so the old ones would pass for the
+        # cluster asked for: take them down before starting the other version.
+        say(f"{cluster.name} runs Kubernetes {ran}, {VERSIONS['KUBERNETES_VERSION']} asked: "
+            "taking it down first")
+        cleanup.teardown(cluster, all_processes(cluster))
+        cluster.kubernetes_version_record.unlink()
     procs = all_processes(cluster)
     preflight.check(cluster, forward_is_ours=any(p.name == "api-forward" and p.running() for p in procs))
     images = build.missing()
