@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ns=${1:-webapp} release=${2:-webapp}
-while read -r name index _workers <&3; do
+while read -r name index _workers _version <&3; do
   cli() { KUBEHA_CLUSTER=$name KUBEHA_CLUSTER_INDEX=$index cluster/kubeha-cluster "$@"; }
   kubectl() { "$(cli bin-dir)/kubectl" --kubeconfig "$(cli kubeconfig)" "$@"; }
   svc=$(kubectl -n "$ns" get svc -l "app.kubernetes.io/instance=$release" -o name 2>/dev/null | head -n1 || true)

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import imagestore
 from .locks import exclusive
 from .output import say
-from .topology import CACHE, CLUSTER_DIR, bin_dir, helm_bin, kube_bin
+from .topology import CACHE, CLUSTER_DIR, VERSIONS, bin_dir, helm4_bin, helm_bin, kube_bin
 
 KUBE_COMPONENTS = ("kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
                    "kubelet", "kube-proxy")
@@ -30,7 +30,7 @@ class Images:
 def missing() -> Images:
     """Build what is missing (binaries, image archives, the image store) and return the images."""
     with _cache_lock():
-        if not _kube_built() or not helm_bin().exists():
+        if not _kube_built() or not helm_bin().exists() or not helm4_bin().exists():
             say("building binaries (cached after the first time; log lines show progress)")
         _binaries()
         out = subprocess.run([str(CLUSTER_DIR / "lib" / "images.sh"), "build"], check=True,
@@ -43,7 +43,7 @@ def missing() -> Images:
 def ensure_tools() -> None:
     """The pinned kubectl and helm in bin_dir(), built first if they are missing (no images: a
     client of the cluster needs only these)."""
-    if not helm_bin().exists() or not _kube_built():
+    if not helm_bin().exists() or not helm4_bin().exists() or not _kube_built():
         with _cache_lock():
             _binaries(stdout=sys.stderr)
     _link_tools()
@@ -65,7 +65,9 @@ def _binaries(stdout=None) -> None:
 def _lock_held_env() -> dict[str, str]:
     """Environment telling build.sh that its caller holds the build lock (it must not wait for
     it again: a second flock of the same file would wait for its own caller forever)."""
-    return {**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1"}
+    return {**os.environ, "KUBEHA_BUILD_LOCK_HELD": "1",
+            # the cluster's own version (asked for, or recorded by its `up`)
+            "KUBEHA_KUBERNETES_VERSION": VERSIONS["KUBERNETES_VERSION"]}
 
 
 def _kube_built() -> bool:
@@ -76,7 +78,7 @@ def _kube_built() -> bool:
 def _link_tools() -> None:
     d = bin_dir()
     d.mkdir(parents=True, exist_ok=True)
-    targets = {"helm": helm_bin()}
+    targets = {"helm": helm_bin(), "helm4": helm4_bin()}
     for name in KUBE_COMPONENTS:
         targets[name] = kube_bin() / name
     for name, target in targets.items():

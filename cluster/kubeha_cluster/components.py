@@ -12,13 +12,26 @@ from pathlib import Path
 import yaml
 
 from .procs import Proc
-from .topology import VERSIONS, Cluster, Node, kube_bin, kube_router_bin, metallb_bin
+from .topology import VERSIONS, Cluster, Node, containerd_bin, kube_bin, kube_router_bin, metallb_bin
 
 
 def _write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
+
+
+def kube_minor() -> int:
+    return int(VERSIONS["KUBERNETES_VERSION"].lstrip("v").split(".")[1])
+
+
+def _controllers() -> list[str]:
+    """Up to 1.36 the cloud-provider controllers are known names, off here (no cloud); 1.37
+    removed them, and naming them there is an error ("... is not in the list of known
+    controllers")."""
+    if kube_minor() >= 37:
+        return []
+    return ["--controllers=*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller"]
 
 
 def control_plane(cluster: Cluster) -> list[Proc]:
@@ -69,7 +82,7 @@ def control_plane(cluster: Cluster) -> list[Proc]:
         f"--cluster-signing-cert-file={pki / 'ca.crt'}", f"--cluster-signing-key-file={pki / 'ca.key'}",
         f"--service-cluster-ip-range={cluster.service_net}",
         f"--cluster-cidr={cluster.pod_net}", "--allocate-node-cidrs=false",
-        "--controllers=*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller",
+        *_controllers(),
         # Notice a stopped node within a minute, not the default's 50 s plus eviction: fault
         # tests remove nodes on purpose. Not shorter: on a busy 2-core machine a kubelet's status
         # update (every 5 s) can be late by tens of seconds, and a node marked NotReady for that
@@ -104,12 +117,19 @@ def containerd_root(node: Node) -> Path:
 
 def _containerd_config(node: Node) -> Path:
     root = node.run / "containerd"
-    cfg = f"""version = 2
+    # containerd 2 also reads the host's /etc/containerd/conf.d/*.toml whatever `imports` says
+    # (a list given here is added to that default, checked with `containerd config dump`): keep
+    # that directory empty on a host that runs these clusters.
+    # containerd 2's configuration version 3 (2.3+ migrates it to 4 at start, with a warning): the CRI plugin is split into its image service
+    # (io.containerd.cri.v1.images: snapshotter, sandbox image) and its runtime service
+    # (io.containerd.cri.v1.runtime: runtimes, CNI, security options).
+    cfg = f"""version = 3
 root = "{containerd_root(node)}"
 state = "{root / 'state'}"
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
-  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs",
-  "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.erofs",
+  "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing",
+  "io.containerd.nri.v1.nri"]
 
 [grpc]
   address = "{node.containerd_sock}"
@@ -120,24 +140,30 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 [plugins."io.containerd.internal.v1.opt"]
   path = "{root / 'opt'}"
 
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "{VERSIONS['PAUSE_IMAGE']}"
+[plugins."io.containerd.cri.v1.images"]
+  snapshotter = "overlayfs"
+  [plugins."io.containerd.cri.v1.images".pinned_images]
+    sandbox = "{VERSIONS['PAUSE_IMAGE']}"
+
+[plugins."io.containerd.cri.v1.runtime"]
   netns_mounts_under_state_dir = true
   enable_unprivileged_ports = true
   enable_unprivileged_icmp = true
   # Without CAP_SYS_RESOURCE (as in many sandboxes and VMs) no process may lower its OOM score;
   # critical and Guaranteed pods ask for negative scores, which clamp to containerd's own here.
   restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
+  [plugins."io.containerd.cri.v1.runtime".containerd]
     default_runtime_name = "runc"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
       runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+      # This containerd's own shim: found through PATH first, Debian's containerd 1.6 package
+      # (if installed) answers with the old start protocol ("type with url <id>: not found").
+      runtime_path = "{containerd_bin() / 'containerd-shim-runc-v2'}"
+      [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc.options]
         SystemdCgroup = false
         Root = "{node.run / 'runc'}"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
+  [plugins."io.containerd.cri.v1.runtime".cni]
+    bin_dirs = ["/usr/lib/cni"]
     conf_dir = "{node.dir / 'cni'}"
 """
     return _write(node.dir / "containerd.toml", cfg)
@@ -172,6 +198,9 @@ def _kubelet_config(node: Node) -> Path:
         "tlsCertFile": str(pki / f"kubelet-serving-{node.name}.crt"),
         "tlsPrivateKeyFile": str(pki / f"kubelet-serving-{node.name}.key"),
         "cgroupDriver": "cgroupfs",
+        # This host mounts cgroup v1 (hybrid); kubelet >= 1.35 refuses v1 unless told not to
+        # (a documented, temporary override; the field exists since 1.31).
+        "failCgroupV1": False,
         "cgroupRoot": node.cgroup_parent,
         "containerRuntimeEndpoint": f"unix://{node.containerd_sock}",
         "clusterDNS": [c.dns_ip], "clusterDomain": c.dns_domain,
@@ -223,7 +252,7 @@ def node_processes(node: Node, write_configs: bool = False) -> list[Proc]:
         _kubelet_config(node)
         _kube_proxy_config(node)
     containerd = Proc(f"{node.name}-containerd", [
-        shutil.which("containerd") or "/usr/bin/containerd", f"--config={node.dir / 'containerd.toml'}",
+        str(containerd_bin() / "containerd"), f"--config={node.dir / 'containerd.toml'}",
     ], c.run_dir, c.logs, netns=node.netns, cpu_group=c.cpu_group)
     kubelet = Proc(f"{node.name}-kubelet", [
         str(kube / "kubelet"), f"--config={node.dir / 'kubelet.yaml'}",

@@ -22,20 +22,27 @@ from pathlib import Path
 
 from .cleanup import unmount_below
 from .procs import run
-from .topology import CACHE
+from .topology import CACHE, containerd_bin
 
-STORE_FORMAT = "1"  # bump when the store's layout or the way it is made changes
+STORE_FORMAT = "2"  # bump when the store's layout or the way it is made changes
 IMPORT_TIMEOUT = 900  # seconds for one `ctr images import` on a very busy machine
 
 
 def _containerd_version() -> str:
-    return run(shutil.which("containerd") or "/usr/bin/containerd", "--version").stdout.strip()
+    return run(str(containerd_bin() / "containerd"), "--version").stdout.strip()
+
+
+def _store_prefix() -> str:
+    """Stores are named after the containerd that made them (and reads them on the nodes): a
+    checkout on another containerd keeps its own store beside this one."""
+    v = _containerd_version().split()
+    return f"store-c{v[2] if len(v) > 2 else 'x'}-"
 
 
 def store_path(archives: list[Path]) -> Path:
     key = hashlib.sha256("\n".join([STORE_FORMAT, _containerd_version(),
                                     *sorted(a.name for a in archives)]).encode()).hexdigest()[:12]
-    return CACHE / "images" / f"store-{key}"
+    return CACHE / "images" / f"{_store_prefix()}{key}"
 
 
 def ensure_store(archives: list[Path], say) -> Path:
@@ -44,7 +51,7 @@ def ensure_store(archives: list[Path], say) -> Path:
     store = store_path(archives)
     if (store / "complete").exists():
         return store
-    for old in store.parent.glob("store-*"):
+    for old in store.parent.glob(f"{_store_prefix()}*"):
         shutil.rmtree(old, ignore_errors=True)
     say(f"importing {len(archives)} image archives into {store} (once for this image set)")
     t0 = time.monotonic()
@@ -55,12 +62,12 @@ def ensure_store(archives: list[Path], say) -> Path:
     config = state / "config.toml"
     # Only what an import needs: no CRI (no pods run here), no snapshotters but overlayfs, which
     # the nodes use.
-    config.write_text(f"""version = 2
+    config.write_text(f"""version = 3
 root = "{tmp / 'root'}"
 state = "{state / 'state'}"
-disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.aufs",
-  "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper",
-  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.native",
+disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime",
+  "io.containerd.podsandbox.controller.v1.podsandbox", "io.containerd.sandbox.controller.v1.shim",
+  "io.containerd.snapshotter.v1.native", "io.containerd.nri.v1.nri",
   "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
 [grpc]
   address = "{sock}"
@@ -70,7 +77,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
     log = CACHE / "logs" / "image-store.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
-        daemon = subprocess.Popen([shutil.which("containerd") or "/usr/bin/containerd",
+        daemon = subprocess.Popen([str(containerd_bin() / "containerd"),
                                    f"--config={config}"], stdout=out, stderr=out,
                                   stdin=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -81,7 +88,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
                                  f"see {log}")
             time.sleep(0.05)
         for tar in archives:
-            run("ctr", f"--address={sock}", "-n", "k8s.io", "images", "import", str(tar),
+            run(str(containerd_bin() / "ctr"), f"--address={sock}", "-n", "k8s.io", "images", "import", str(tar),
                 timeout=IMPORT_TIMEOUT)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

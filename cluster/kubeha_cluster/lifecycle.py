@@ -11,7 +11,7 @@ from pathlib import Path
 from . import addons, api, build, cgroups, cleanup, components, facts, imagestore, net, nodes, pki, preflight
 from .health import dns_answers, healthy, node_ready, wait_for, wait_for_api
 from .output import say
-from .topology import Cluster, recorded_workers
+from .topology import VERSIONS, Cluster, recorded_workers
 
 CONTROL_PLANE = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
 
@@ -36,6 +36,15 @@ def up(cluster: Cluster) -> None:
         say(f"{cluster.name} runs with {was} workers, {cluster.workers} asked: taking it down first")
         earlier = replace(cluster, workers=int(was))
         cleanup.teardown(earlier, all_processes(earlier))
+    ran = cluster.kubernetes_version_record.read_text().strip() \
+        if cluster.kubernetes_version_record.exists() else None
+    if ran and ran != VERSIONS["KUBERNETES_VERSION"]:
+        # Processes are recognised by their binary's name, so the old ones would pass for the
+        # cluster asked for: take them down before starting the other version.
+        say(f"{cluster.name} runs Kubernetes {ran}, {VERSIONS['KUBERNETES_VERSION']} asked: "
+            "taking it down first")
+        cleanup.teardown(cluster, all_processes(cluster))
+        cluster.kubernetes_version_record.unlink()
     procs = all_processes(cluster)
     preflight.check(cluster, forward_is_ours=any(p.name == "api-forward" and p.running() for p in procs))
     images = build.missing()
@@ -82,6 +91,7 @@ def _start(cluster: Cluster, images: build.Images) -> None:
     """Start a cluster from nothing but its PKI, in dependency order, until cluster DNS answers."""
     cluster.workers_record.parent.mkdir(parents=True, exist_ok=True)
     cluster.workers_record.write_text(f"{cluster.workers}\n")
+    cluster.kubernetes_version_record.write_text(f"{VERSIONS['KUBERNETES_VERSION']}\n")
     pki.ensure(cluster)
     net.setup(cluster)
     procs = all_processes(cluster, write_configs=True)
@@ -119,6 +129,7 @@ def _start(cluster: Cluster, images: build.Images) -> None:
 def down(cluster: Cluster, purge: bool) -> None:
     cleanup.teardown(cluster, all_processes(cluster))
     cluster.workers_record.unlink(missing_ok=True)
+    cluster.kubernetes_version_record.unlink(missing_ok=True)
     cluster.facts_file.unlink(missing_ok=True)
     if purge:
         shutil.rmtree(cluster.state, ignore_errors=True)

@@ -15,7 +15,7 @@ from .api import kubectl, ready as api_ready
 from .health import one_node_ready, wait_for
 from .output import say
 from .procs import run
-from .topology import Cluster, Node
+from .topology import Cluster, Node, containerd_bin
 
 EXCLUDE_LB = "node.kubernetes.io/exclude-from-external-load-balancers"
 L2_NODE_LABEL = "metallb.io/node"  # which speaker owns a ServiceL2Status
@@ -107,7 +107,7 @@ def import_images(node: Node, archives: list[Path], containerd) -> None:
     done = set(stamp.read_text().split()) if stamp.exists() else set()
     for tar in archives:
         if str(tar) not in done:
-            run("ctr", f"--address={sock}", "-n", "k8s.io", "images", "import", str(tar),
+            run(str(containerd_bin() / "ctr"), f"--address={sock}", "-n", "k8s.io", "images", "import", str(tar),
                 timeout=imagestore.IMPORT_TIMEOUT)
             with stamp.open("a") as f:
                 f.write(f"{tar}\n")

@@ -12,7 +12,7 @@ from .topology import Cluster
 
 # command → Debian package that provides it
 COMMANDS = {
-    "containerd": "containerd", "ctr": "containerd", "runc": "runc", "etcd": "etcd-server",
+    "runc": "runc", "etcd": "etcd-server",
     "iptables": "iptables", "ip6tables": "iptables", "conntrack": "conntrack", "ipset": "ipset",
     "ip": "iproute2", "nsenter": "util-linux", "busybox": "busybox-static",
     "buildah": "buildah", "socat": "socat", "go": "golang (or Go from go.dev)", "umount": "mount",

@@ -28,6 +28,25 @@ def _versions() -> dict[str, str]:
 VERSIONS = _versions()
 CACHE = Path(os.environ.get("KUBEHA_CACHE") or
              Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "kubeha")
+STATE_ROOT = Path(os.environ.get("KUBEHA_STATE") or "/var/lib/kubeha")
+
+
+def _kubernetes_version() -> str:
+    """The Kubernetes version of the cluster the environment names: KUBEHA_KUBERNETES_VERSION
+    (inventories/local gives it per cluster), else the one the running cluster was brought up
+    with (recorded by `up`, removed by `down`), else the pinned default of versions.env."""
+    asked = os.environ.get("KUBEHA_KUBERNETES_VERSION")
+    if asked:
+        return asked if asked.startswith("v") else f"v{asked}"
+    try:
+        record = (STATE_ROOT / os.environ.get("KUBEHA_CLUSTER", "kubeha") / "kubernetes-version")
+        return record.read_text().strip() or VERSIONS["KUBERNETES_VERSION"]
+    except OSError:
+        return VERSIONS["KUBERNETES_VERSION"]
+
+
+DEFAULT_KUBERNETES_VERSION = VERSIONS["KUBERNETES_VERSION"]
+VERSIONS["KUBERNETES_VERSION"] = _kubernetes_version()
 
 
 @dataclass(frozen=True)
@@ -163,7 +182,7 @@ class Cluster:
     @property
     def state(self) -> Path:
         """Data kept across `down`/`up`: PKI, images. Runtime data lives below run_dir."""
-        return Path(os.environ.get("KUBEHA_STATE") or "/var/lib/kubeha") / self.name
+        return STATE_ROOT / self.name
 
     @property
     def run_dir(self) -> Path:
@@ -196,6 +215,12 @@ class Cluster:
         return self.state / "facts.json"
 
     @property
+    def kubernetes_version_record(self) -> Path:
+        """The Kubernetes version the running cluster was brought up with (written by `up`,
+        removed by `down`): later commands run the same binaries without being told again."""
+        return self.state / "kubernetes-version"
+
+    @property
     def workers_record(self) -> Path:
         """How many workers the running cluster was brought up with (written by `up`, removed by
         `down`), so that every later command sees the same nodes without being told again."""
@@ -203,12 +228,19 @@ class Cluster:
 
 
 def bin_dir() -> Path:
-    """Where the pinned, version-keyed binaries are linked for use (helm, kubectl, ...)."""
-    return CACHE / "bin" / "current"
+    """Where the pinned, version-keyed binaries are linked for use (helm, kubectl, ...): one
+    directory per Kubernetes and helm version, so two clusters on different versions (or two
+    checkouts) never relink each other's kubectl."""
+    return CACHE / "bin" / f"tools-{VERSIONS['KUBERNETES_VERSION']}-{VERSIONS['HELM_VERSION']}"
 
 
 def kube_bin() -> Path:
     return CACHE / "bin" / f"kubernetes-{VERSIONS['KUBERNETES_VERSION']}"
+
+
+def containerd_bin() -> Path:
+    """containerd 2, its runc shim (found beside containerd) and ctr, built by build.sh."""
+    return CACHE / "bin" / f"containerd-{VERSIONS['CONTAINERD_VERSION']}"
 
 
 def metallb_bin() -> Path:
@@ -225,6 +257,10 @@ def traefik_bin() -> Path:
 
 def helm_bin() -> Path:
     return CACHE / "bin" / f"helm-{VERSIONS['HELM_VERSION']}" / "helm"
+
+
+def helm4_bin() -> Path:
+    return CACHE / "bin" / f"helm-{VERSIONS['HELM4_VERSION']}" / "helm"
 
 
 def default_cluster() -> Cluster:

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Builds the cluster's Go binaries from the Go module proxy into the cache, keyed by version:
-#   build.sh kube|helm|coredns|metallb|traefik|kube-router|hey|all
+#   build.sh kube|helm|helm4|coredns|containerd|metallb|traefik|kube-router|vegeta|all
 # A binary already in the cache is not rebuilt. Logs go to $KUBEHA_CACHE/logs/build-*.log.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=/dev/null
 . "$here/versions.env"
+# One cluster may run another Kubernetes version than the pinned default (inventories/local's
+# second cluster): KUBEHA_KUBERNETES_VERSION, as cluster/kubeha_cluster/topology.py reads it.
+KUBERNETES_VERSION=${KUBEHA_KUBERNETES_VERSION:-$KUBERNETES_VERSION}
 : "${KUBEHA_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/kubeha}"
 export GOCACHE="$KUBEHA_CACHE/go/build" GOMODCACHE="$KUBEHA_CACHE/go/mod"
 export CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
@@ -111,6 +114,18 @@ build_helm() {
   run_logged "helm-$v" env GOBIN="$out" go install -v -trimpath -ldflags "$ld" "helm.sh/helm/v3/cmd/helm@$v"
 }
 
+# Helm 4 beside Helm 3 (the chart is tested with both). Its version package moved to
+# helm.sh/helm/v4/internal/version, and it reads the Kubernetes version it reports from the
+# client-go module in its build info: no k8sVersion ldflags as in v3.
+build_helm4() {
+  local v=$HELM4_VERSION out="$KUBEHA_CACHE/bin/helm-$HELM4_VERSION"
+  [ -x "$out/helm" ] && { log "helm $v: cached"; return; }
+  mkdir -p "$out"
+  run_logged "helm-$v" env GOBIN="$out" go install -v -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$v -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
+    "helm.sh/helm/v4/cmd/helm@$v"
+}
+
 build_coredns() {
   local v=$COREDNS_VERSION out="$KUBEHA_CACHE/bin/coredns-$COREDNS_VERSION"
   [ -x "$out/coredns" ] && { log "coredns $v: cached"; return; }
@@ -189,6 +204,18 @@ build_kube_router() {
     github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 }
 
+# containerd 2 (the nodes' CRI runtime: kubelet >= 1.36 asks the runtime for its cgroup driver
+# through the CRI RuntimeConfig call, which containerd answers from 2.0; Debian 12 has 1.6), its
+# runc shim and ctr. Pure Go: the snapshotters that need cgo (btrfs, devmapper) are left out.
+build_containerd() {
+  local pkg=github.com/containerd/containerd/v2
+  LDFLAGS="-X $pkg/version.Version=$CONTAINERD_VERSION -X $pkg/version.Package=github.com/containerd/containerd"
+  LDFLAGS+=" -X $pkg/version.Revision=$CONTAINERD_VERSION" \
+    GOFLAGS="$GOFLAGS -tags=no_btrfs,no_devmapper,no_zfs,no_aufs" \
+    go_install containerd "$CONTAINERD_VERSION" $pkg \
+    $pkg/cmd/containerd $pkg/cmd/containerd-shim-runc-v2 $pkg/cmd/ctr
+}
+
 # vegeta, the load generator of bench/ and tests/topology (constant request rate, bounded
 # duration, latency percentiles).
 build_vegeta() {
@@ -199,11 +226,13 @@ build_vegeta() {
 case "${1:-all}" in
   kube) build_kube ;;
   helm) build_helm ;;
+  helm4) build_helm4 ;;
   coredns) build_coredns ;;
   metallb) build_metallb ;;
   traefik) build_traefik ;;
   kube-router) build_kube_router ;;
   vegeta) build_vegeta ;;
-  all) build_helm; build_coredns; build_kube; build_metallb; build_traefik; build_kube_router; build_vegeta ;;
-  *) echo "usage: build.sh kube|helm|coredns|metallb|traefik|kube-router|vegeta|all" >&2; exit 2 ;;
+  containerd) build_containerd ;;
+  all) build_helm; build_helm4; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_kube_router; build_vegeta ;;
+  *) echo "usage: build.sh kube|helm|helm4|coredns|containerd|metallb|traefik|kube-router|vegeta|all" >&2; exit 2 ;;
 esac
