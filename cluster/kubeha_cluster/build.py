@@ -15,7 +15,7 @@ from pathlib import Path
 from . import imagestore
 from .locks import exclusive
 from .output import say
-from .topology import CACHE, CLUSTER_DIR, VERSIONS, bin_dir, helm4_bin, helm_bin, kube_bin
+from .topology import CACHE, CLUSTER_DIR, VERSIONS, bin_dir, helm3_bin, helm_bin, kube_bin
 
 KUBE_COMPONENTS = ("kubectl", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
                    "kubelet", "kube-proxy")
@@ -30,7 +30,7 @@ class Images:
 def missing() -> Images:
     """Build what is missing (binaries, image archives, the image store) and return the images."""
     with _cache_lock():
-        if not _kube_built() or not helm_bin().exists() or not helm4_bin().exists():
+        if not _kube_built() or not helm_bin().exists() or not helm3_bin().exists():
             say("building binaries (cached after the first time; log lines show progress)")
         _binaries()
         out = subprocess.run([str(CLUSTER_DIR / "lib" / "images.sh"), "build"], check=True,
@@ -41,9 +41,9 @@ def missing() -> Images:
 
 
 def ensure_tools() -> None:
-    """The pinned kubectl and helm in bin_dir(), built first if they are missing (no images: a
+    """The pinned kubectl, helm (4) and helm3 in bin_dir(), built first if they are missing (no images: a
     client of the cluster needs only these)."""
-    if not helm_bin().exists() or not helm4_bin().exists() or not _kube_built():
+    if not helm_bin().exists() or not helm3_bin().exists() or not _kube_built():
         with _cache_lock():
             _binaries(stdout=sys.stderr)
     _link_tools()
@@ -78,7 +78,7 @@ def _kube_built() -> bool:
 def _link_tools() -> None:
     d = bin_dir()
     d.mkdir(parents=True, exist_ok=True)
-    targets = {"helm": helm_bin(), "helm4": helm4_bin()}
+    targets = {"helm": helm_bin(), "helm3": helm3_bin()}
     for name in KUBE_COMPONENTS:
         targets[name] = kube_bin() / name
     for name, target in targets.items():

@@ -259,8 +259,8 @@ def helm_bin() -> Path:
     return CACHE / "bin" / f"helm-{VERSIONS['HELM_VERSION']}" / "helm"
 
 
-def helm4_bin() -> Path:
-    return CACHE / "bin" / f"helm-{VERSIONS['HELM4_VERSION']}" / "helm"
+def helm3_bin() -> Path:
+    return CACHE / "bin" / f"helm-{VERSIONS['HELM3_VERSION']}" / "helm"
 
 
 def default_cluster() -> Cluster:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the cluster's Go binaries from the Go module proxy into the cache, keyed by version:
-#   build.sh kube|helm|helm4|coredns|containerd|metallb|traefik|kube-router|vegeta|all
+#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-router|vegeta|all
 # A binary already in the cache is not rebuilt. Logs go to $KUBEHA_CACHE/logs/build-*.log.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,8 +98,21 @@ build_kube() {
   for c in $KUBE_COMPONENTS; do mv -f "$src/out/$c" "$out/$c"; done
 }
 
+# Helm 4, the pinned helm. Its version package moved to
+# helm.sh/helm/v4/internal/version, and it reads the Kubernetes version it reports from the
+# client-go module in its build info: no k8sVersion ldflags as in v3.
 build_helm() {
   local v=$HELM_VERSION out="$KUBEHA_CACHE/bin/helm-$HELM_VERSION"
+  [ -x "$out/helm" ] && { log "helm $v: cached"; return; }
+  mkdir -p "$out"
+  run_logged "helm-$v" env GOBIN="$out" go install -v -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$v -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
+    "helm.sh/helm/v4/cmd/helm@$v"
+}
+
+# Helm 3 beside it (linked as helm3): the chart is tested with both.
+build_helm3() {
+  local v=$HELM3_VERSION out="$KUBEHA_CACHE/bin/helm-$HELM3_VERSION"
   [ -x "$out/helm" ] && { log "helm $v: cached"; return; }
   local kv minor ld
   go mod download -json "helm.sh/helm/v3@$v" >/dev/null
@@ -112,18 +125,6 @@ build_helm() {
   ld+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor"
   mkdir -p "$out"
   run_logged "helm-$v" env GOBIN="$out" go install -v -trimpath -ldflags "$ld" "helm.sh/helm/v3/cmd/helm@$v"
-}
-
-# Helm 4 beside Helm 3 (the chart is tested with both). Its version package moved to
-# helm.sh/helm/v4/internal/version, and it reads the Kubernetes version it reports from the
-# client-go module in its build info: no k8sVersion ldflags as in v3.
-build_helm4() {
-  local v=$HELM4_VERSION out="$KUBEHA_CACHE/bin/helm-$HELM4_VERSION"
-  [ -x "$out/helm" ] && { log "helm $v: cached"; return; }
-  mkdir -p "$out"
-  run_logged "helm-$v" env GOBIN="$out" go install -v -trimpath \
-    -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$v -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
-    "helm.sh/helm/v4/cmd/helm@$v"
 }
 
 build_coredns() {
@@ -226,13 +227,13 @@ build_vegeta() {
 case "${1:-all}" in
   kube) build_kube ;;
   helm) build_helm ;;
-  helm4) build_helm4 ;;
+  helm3) build_helm3 ;;
   coredns) build_coredns ;;
   metallb) build_metallb ;;
   traefik) build_traefik ;;
   kube-router) build_kube_router ;;
   vegeta) build_vegeta ;;
   containerd) build_containerd ;;
-  all) build_helm; build_helm4; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_kube_router; build_vegeta ;;
-  *) echo "usage: build.sh kube|helm|helm4|coredns|containerd|metallb|traefik|kube-router|vegeta|all" >&2; exit 2 ;;
+  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_kube_router; build_vegeta ;;
+  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-router|vegeta|all" >&2; exit 2 ;;
 esac

@@ -29,6 +29,14 @@ def helm(request) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def helm3(tool_bin) -> Path:
+    """Helm 3, built beside the pinned helm 4 for users who have not moved to helm 4."""
+    path = Path(tool_bin) / "helm3"
+    assert path.is_file(), f"helm 3 not found at {path}"
+    return path
+
+
 class Renderer:
     """Runs `helm template` on the chart; results are cached by arguments."""
 
