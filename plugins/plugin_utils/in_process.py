@@ -70,6 +70,11 @@ class InProcessModule(object):
             self.exit_json(skipped=True, msg="remote module (%s) does not support check mode" % name)
         self.params = validated.validated_parameters
 
+    @property
+    def no_log_values(self):
+        # AnsibleModule's public name: kubernetes.core >= 6.6 adds a kubeconfig's secrets to it.
+        return self._no_log_values
+
     def _result(self, result):
         # AnsibleModule removes the files a module asked it to before it answers.
         self.do_cleanup_files()
