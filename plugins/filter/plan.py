@@ -14,6 +14,8 @@ last_good_revision(live)               the revision a failed change returns to (
 rollback_choice(live, requested, release)   target revision, noop, error of rollback.yml
 deployment_name(live, release, values, override)   the Deployment a rollout watch follows
 watch_plan(live, next_verify)         how the rollout watch runs (was_ready, until, probe)
+helm_flags(live, server_side)          helm 4's --server-side and --force-conflicts for the next change
+drift_lines(drift, deployment)         hand changes (release_info's live.drift) as message lines
 failed_change_outcome(rollback, rollout, reverify_error, verified, last_good, check_mode)
                                        what became of a release whose change failed
 """
@@ -22,7 +24,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kubeha.webapp.plugins.module_utils import outcomes, release_plan, revisions, settings
+from ansible_collections.kubeha.webapp.plugins.module_utils import apply_mode, drift, outcomes, release_plan, revisions, settings
 
 
 def settings_errors(values, role):
@@ -53,4 +55,6 @@ class FilterModule(object):
             "deployment_name": release_plan.deployment_name,
             "failed_change_outcome": outcomes.failed_change_outcome,
             "watch_plan": release_plan.watch_plan,
+            "helm_flags": apply_mode.release_flags,
+            "drift_lines": drift.drift_lines,
         }

@@ -41,7 +41,8 @@ def summary_rows(hosts, hostvars, failed_hosts=None, check_mode=False):
         hv = hostvars.get(host) or {}
         state = hv.get("webapp_state") or {}
         final = hv.get("webapp_final") or {}
-        row = dict(cluster=host, release="%s/%s" % (state.get("namespace", "?"), state.get("release", "?")))
+        row = dict(cluster=host, release="%s/%s" % (state.get("namespace", "?"), state.get("release", "?")),
+                   kubernetes=(hv.get("webapp_final") or {}).get("server_version") or "?")
         if not final and not state:
             row.update(result="not run", checks="")
             rows.append(row)

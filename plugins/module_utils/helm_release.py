@@ -80,6 +80,9 @@ def summarize_release(rel):
         chart_name=chart.get("name"),
         chart_version=chart.get("version"),
         app_version=chart.get("appVersion", ""),
+        # how helm applied it: "ssa" (server-side) or "csa"; helm 3 records neither, and applies
+        # client-side
+        apply_method=rel.get("apply_method") or "csa",
         values=values,
         image=image,
         image_ref=image["ref"],

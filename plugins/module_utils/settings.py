@@ -18,6 +18,7 @@ import os
 import re
 
 from ansible_collections.kubeha.webapp.plugins.module_utils import images
+from ansible_collections.kubeha.webapp.plugins.module_utils.apply_mode import SERVER_SIDE_CHOICES
 
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # verify's request path goes into a probe's shell command line and a URL.
@@ -85,6 +86,8 @@ def webapp_errors(s):
     _at_least(errors, s, "webapp_history_max", 0)
     if not s.get("webapp_kubeconfig"):
         errors.append("webapp_kubeconfig must not be empty")
+    if "webapp_server_side" in s and str(s["webapp_server_side"]).lower() not in SERVER_SIDE_CHOICES:
+        errors.append("webapp_server_side=%s must be one of %s" % (s["webapp_server_side"], ", ".join(SERVER_SIDE_CHOICES)))
     return errors
 
 

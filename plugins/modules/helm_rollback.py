@@ -49,6 +49,21 @@ options:
         whose wait failed; Helm's rollback would otherwise leave it C(superseded), like a
         revision that ran fine, and a later rollback to "the previous revision" could pick it.
     type: str
+  reapply:
+    description:
+      - Roll back to the current revision itself, recorded with this text as its description.
+        helm applies that revision's manifest again, which brings back the fields hand changes
+        altered (C(kubectl scale), C(kubectl set image)); C(helm upgrade) with unchanged values
+        is skipped by C(kubernetes.core.helm) and would leave them. Ignores I(revision).
+    type: str
+  server_side:
+    description:
+      - helm 4's C(--server-side) (C(auto) - as the revision rolled back to was applied). Where
+        helm 4 applies server-side, C(--force-conflicts) is passed too (the revision's values win
+        over fields taken by hand); helm 3 is given neither flag.
+    type: str
+    choices: [auto, "true", "false"]
+    default: auto
 requirements:
   - helm >= 3.8
 author:
@@ -89,6 +104,7 @@ command:
 import base64
 import gzip
 import json
+import shlex
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -98,6 +114,7 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import 
     summarize_release,
     values_text,
 )
+from ansible_collections.kubeha.webapp.plugins.module_utils.apply_mode import SERVER_SIDE_CHOICES, helm_flags
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, call_json, get_json
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import HELM_RELEASE_OPTIONS, argument_spec
@@ -119,6 +136,11 @@ def history(module, helm, release):
                 release, module.params["release_namespace"]))
         module.fail_json(msg="helm history %s failed: %s" % (release, (err or out).strip()))
     return json.loads(out or "[]")
+
+
+def helm_version(module, helm):
+    rc, out, err = module.run_helm_command("%s version --short" % helm, fails_on_error=False)
+    return out.strip() if rc == 0 else ""
 
 
 def values_of(module, helm, release, revision):
@@ -155,15 +177,19 @@ def mark_failed(module, release, namespace, revision, reason):
     return True
 
 
-def previous_revision(module, release, current):
-    """The previous good revision, from the release records (helm history has no manifests)."""
+def release_history(module, release):
+    """Every revision summarized from the release records (helm history has no manifests)."""
     try:
         records = list_releases(api_client(module), module.params["release_namespace"], release)
     except KubeError as exc:
         module.fail_json(msg="cannot read the history of %s: %s" % (release, exc))
     except Exception as exc:  # ApiError and transport errors
         module.fail_json(msg="cannot read the history of %s: %s" % (release, describe_error(exc, what="release records")))
-    history = [summarize_release(r) for r in records]
+    return [summarize_release(r) for r in records]
+
+
+def previous_revision(module, release, current, history):
+    """The previous good revision."""
     target = previous_good_revision(history, current)
     if target is None:
         module.fail_json(msg="release %s has no earlier revision that ran fine and differs from revision %d "
@@ -181,6 +207,8 @@ def main(module_class=AnsibleModule):
         timeout=dict(type="str", default="5m0s"),
         history_max=dict(type="int"),
         mark_failed=dict(type="str"),
+        reapply=dict(type="str"),
+        server_side=dict(type="str", choices=list(SERVER_SIDE_CHOICES), default="auto"),
     )
     module = AnsibleHelmModule(module=module_class(
         argument_spec=spec,
@@ -198,7 +226,8 @@ def main(module_class=AnsibleModule):
         module.fail_json(msg="release %s has no history" % release)
     revisions = sorted(h["revision"] for h in hist)
     current = revisions[-1]
-    target = p["revision"] or previous_revision(module, release, current)
+    records = release_history(module, release)
+    target = current if p["reapply"] else (p["revision"] or previous_revision(module, release, current, records))
     if target not in revisions:
         module.fail_json(
             msg="revision %d of release %s is not in its history (available: %s)" % (
@@ -206,10 +235,18 @@ def main(module_class=AnsibleModule):
             available=revisions,
         )
     result = dict(changed=False, from_revision=current, to_revision=target, revision=current)
-    if target == current:
+    if target == current and not p["reapply"]:
         module.exit_json(msg="revision %d is already the current one" % current, **result)
 
     cmd = "%s rollback %s %d" % (helm, release, target)
+    if p["reapply"]:
+        cmd += " --description %s" % shlex.quote(" ".join(p["reapply"].split())[:500])
+    applied_with = next((r.get("apply_method") for r in records if r["revision"] == target), None)
+    flags = helm_flags(helm_version(module, helm), p["server_side"], applied_with)
+    if flags["server_side"]:
+        cmd += " --server-side=%s" % flags["server_side"]
+    if flags["force_conflicts"]:
+        cmd += " --force-conflicts"
     if p["wait"]:
         cmd += " --wait --timeout %s" % p["timeout"]
     if p["history_max"] is not None:

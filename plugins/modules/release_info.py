@@ -95,8 +95,15 @@ last_deployed_revision:
   description: The newest revision whose status is C(deployed) or C(superseded) (it ran fine at the time).
   returned: when exists
   type: int
+server_version:
+  description: The API server's version (C(gitVersion), such as C(v1.37.2)).
+  returned: when the cluster answers
+  type: str
 live:
-  description: Live objects (deployment, pods, service, ingresses) of the current revision.
+  description: >-
+    Live objects (deployment, pods, service, ingresses) of the current revision, and drift: the
+    fields of the live Deployment that differ from the release's manifest (hand changes:
+    replicas, container images), each as field, live and release value.
   returned: when resources and exists
   type: dict
 chart:
@@ -118,6 +125,7 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeha.webapp.plugins.module_utils.drift import deployment_drift
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import list_releases, summarize_release
 from ansible_collections.kubeha.webapp.plugins.module_utils.pods import pod_ready
 from ansible_collections.kubeha.webapp.plugins.module_utils.revisions import newest_ran_fine
@@ -142,7 +150,7 @@ except ImportError:  # pragma: no cover
 
 def live_objects(client, namespace, rel):
     docs = [d for d in yaml.load_all(rel.get("manifest") or "", Loader=SAFE_LOADER) if isinstance(d, dict)]
-    live = dict(deployment=None, pods=[], service=None, ingresses=[])
+    live = dict(deployment=None, pods=[], service=None, ingresses=[], drift=[])
     for doc in docs:
         kind = doc.get("kind")
         name = (doc.get("metadata") or {}).get("name")
@@ -150,6 +158,7 @@ def live_objects(client, namespace, rel):
             dep = get_json(client, "/apis/apps/v1/namespaces/%s/deployments/%s" % (namespace, name))
             if dep:
                 live["deployment"] = deployment_view(dep)
+                live["drift"] = deployment_drift(doc, dep)
                 selector = (dep["spec"].get("selector") or {}).get("matchLabels") or {}
                 sel = ",".join("%s=%s" % kv for kv in sorted(selector.items()))
                 pods = get_json(
@@ -366,6 +375,8 @@ def main(module_class=AnsibleModule):
     client = None
     try:
         client = api_client(module)
+        # The API server's version, for the summary (clusters of one play may differ).
+        result["server_version"] = (get_json(client, "/version") or {}).get("gitVersion", "")
         releases = list_releases(client, p["release_namespace"], p["release_name"])
         rel = releases[-1] if releases else None
         if rel:

@@ -71,3 +71,13 @@ def test_summary_table_aligns_columns():
     assert lines[0].split() == ["CLUSTER", "REVISION"]
     assert lines[2].startswith("a        3 deployed")
     assert lines[3] == "prod-eu"
+
+
+def test_summary_rows_show_each_clusters_kubernetes_version():
+    hostvars = {
+        "stage": {"webapp_state": {"namespace": "web", "release": "web"},
+                  "webapp_final": {"exists": False, "server_version": "v1.37.2"}},
+        "prod": {"webapp_state": {"namespace": "web", "release": "web"}, "webapp_final": {}},
+    }
+    rows = summary.summary_rows(["stage", "prod"], hostvars)
+    assert [r["kubernetes"] for r in rows] == ["v1.37.2", "?"]

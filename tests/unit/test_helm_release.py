@@ -143,3 +143,8 @@ def test_values_merge_maps_key_by_key_and_replace_anything_else(base, override, 
 def test_values_are_shown_as_yaml_with_sorted_keys():
     assert values_text({"replicas": 3, "image": {"tag": "v2", "repository": "r"}}) == (
         "image:\n  repository: r\n  tag: v2\nreplicas: 3\n")
+
+
+def test_the_apply_method_is_the_one_helm_4_recorded_and_client_side_for_helm_3():
+    assert summarize_release(RELEASE)["apply_method"] == "csa"  # helm 3 records none
+    assert summarize_release(dict(RELEASE, apply_method="ssa"))["apply_method"] == "ssa"

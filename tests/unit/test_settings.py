@@ -40,6 +40,7 @@ CASES = [
     ("webapp", {"webapp_rollout_max_restarts": 0}, ["webapp_rollout_max_restarts must be >= 1"]),
     ("webapp", {"webapp_api_outage_grace": -1}, ["webapp_api_outage_grace must be >= 0"]),
     ("webapp", {"webapp_history_max": -1}, ["webapp_history_max must be >= 0"]),
+    ("webapp", {"webapp_server_side": "sometimes"}, ["webapp_server_side=sometimes must be one of auto, true, false"]),
     ("webapp", {"webapp_kubeconfig": ""}, ["webapp_kubeconfig must not be empty"]),
     ("install", {"install_image_repository": "kubeha/web:v1"},
      ['install_image_repository="kubeha/web:v1" is not an image repository (e.g. registry.example.com/team/app)']),
