@@ -13,7 +13,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 DEBS := containerd runc containernetworking-plugins iptables ipset conntrack iproute2 util-linux \
         etcd-server buildah busybox-static socat curl wrk python3-venv
 
-.PHONY: help deps venv tools cluster demo test lint docs unit down clean FORCE
+.PHONY: help deps venv venv-oldest tools cluster demo test lint docs unit down clean FORCE
 FORCE:
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -47,6 +47,17 @@ $(VENV)/.installed: requirements.txt $(if $(filter $(VENV_CACHED),$(shell readli
 	@if [ -d $(VENV) ] && [ ! -L $(VENV) ]; then rm -rf $(VENV); fi
 	ln -sfn $(VENV_CACHED) $(VENV)
 venv: $(VENV)/.installed
+
+# The oldest ansible-core the collection declares, in a venv of its own (prints its path).
+OLDEST_VENV := $(CACHE)/venv/oldest-$(VENV_KEY)-$(shell sha256sum requirements-oldest.txt | cut -c1-12)
+venv-oldest:
+	@test -n "$(BASE_PYTHON)" || PYTHON='$(PYTHON)' scripts/find-python >/dev/null
+	@mkdir -p $(CACHE)/venv
+	@flock $(CACHE)/venv/.lock bash -euc 'test -f $(OLDEST_VENV)/.installed && exit 0; \
+	  echo "[venv] installing requirements-oldest.txt into $(OLDEST_VENV)" >&2; \
+	  rm -rf $(OLDEST_VENV); $(BASE_PYTHON) -m venv $(OLDEST_VENV); \
+	  $(OLDEST_VENV)/bin/pip install -q -r requirements-oldest.txt >&2; touch $(OLDEST_VENV)/.installed'
+	@echo $(OLDEST_VENV)
 
 tools: deps venv  ## Kubernetes, helm, CoreDNS and the images, built once into the cache
 	$(CLUSTER) build

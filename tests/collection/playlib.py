@@ -82,13 +82,14 @@ def run_module(module: str, args: dict, *extra: str) -> tuple[dict, str]:
 
 
 def run_playbook(playbook: str | Path, extra_vars: dict, *args: str, inventory: Path | None = None,
-                 env: dict[str, str] | None = None, timeout: float = 900, cwd: Path = ROOT) -> PlayRun:
+                 env: dict[str, str] | None = None, timeout: float = 900, cwd: Path = ROOT,
+                 venv_bin: Path = VENV_BIN) -> PlayRun:
     # A path, a collection playbook (kubeha.webapp.deploy), or the name of one in playbooks/.
     if isinstance(playbook, Path) or "." in playbook:
         path = playbook
     else:
         path = PLAYBOOKS / f"{playbook}.yml"
-    argv = [str(VENV_BIN / "ansible-playbook"), str(path), "-e", json.dumps(extra_vars), *args]
+    argv = [str(venv_bin / "ansible-playbook"), str(path), "-e", json.dumps(extra_vars), *args]
     if inventory is not None:
         argv += ["-i", str(inventory)]
     start = time.monotonic()
