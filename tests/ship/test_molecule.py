@@ -3,6 +3,7 @@ the HTTP answers). Each scenario deploys into a namespace of its own (molecule-<
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +29,7 @@ def test_molecule_scenario_passes(cluster, scenario, request):
                        capture_output=True, timeout=1500)
     tail = "\n".join((p.stdout + p.stderr).splitlines()[-60:])
     assert p.returncode == 0, f"molecule test -s {scenario} failed:\n{tail}"
+    if scenario == "multi-cluster":
+        # Both clusters in one play: the summary shows which Kubernetes each runs.
+        assert re.search(r"kubeha-local\s+v1\.37\.\d+\s", p.stdout), tail
+        assert re.search(r"kubeha-local-b\s+v1\.35\.\d+\s", p.stdout), tail

@@ -13,6 +13,8 @@ from kubeha_checks import RELEASE, Kube  # noqa: E402
 
 
 EXPECTED = {"kubeha-local": "v2", "kubeha-local-b": "v1"}
+# Two supported Kubernetes minors side by side (cluster/versions.env, inventories/local/hosts.yml).
+KUBERNETES = {"kubeha-local": "v1.37.", "kubeha-local-b": "v1.35."}
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +25,11 @@ def kube(host):
 @pytest.fixture(scope="module")
 def version(host):
     return EXPECTED[host.backend.get_hostname()]
+
+
+def test_each_cluster_runs_its_own_kubernetes_version(kube, host):
+    server = kube.json("version")["serverVersion"]["gitVersion"]
+    assert server.startswith(KUBERNETES[host.backend.get_hostname()]), server
 
 
 def test_the_release_is_deployed_not_pending(kube):
