@@ -59,8 +59,9 @@ venv-oldest:
 	  $(OLDEST_VENV)/bin/pip install -q -r requirements-oldest.txt >&2; touch $(OLDEST_VENV)/.installed'
 	@echo $(OLDEST_VENV)
 
+# Every cluster's Kubernetes version (inventories/local), so that no test waits for a build.
 tools: deps venv  ## Kubernetes, helm, CoreDNS and the images, built once into the cache
-	$(CLUSTER) build
+	scripts/each-cluster build
 
 # Every cluster of inventories/local, side by side (scripts/each-cluster runs the CLI for each).
 cluster: tools
