@@ -32,7 +32,7 @@ def _containerd_version() -> str:
     return run(str(containerd_bin() / "containerd"), "--version").stdout.strip()
 
 
-def _store_prefix() -> str:
+def store_prefix() -> str:
     """Stores are named after the containerd that made them (and reads them on the nodes): a
     checkout on another containerd keeps its own store beside this one."""
     v = _containerd_version().split()
@@ -42,7 +42,7 @@ def _store_prefix() -> str:
 def store_path(archives: list[Path]) -> Path:
     key = hashlib.sha256("\n".join([STORE_FORMAT, _containerd_version(),
                                     *sorted(a.name for a in archives)]).encode()).hexdigest()[:12]
-    return CACHE / "images" / f"{_store_prefix()}{key}"
+    return CACHE / "images" / f"{store_prefix()}{key}"
 
 
 def ensure_store(archives: list[Path], say) -> Path:
@@ -51,7 +51,7 @@ def ensure_store(archives: list[Path], say) -> Path:
     store = store_path(archives)
     if (store / "complete").exists():
         return store
-    for old in store.parent.glob(f"{_store_prefix()}*"):
+    for old in store.parent.glob(f"{store_prefix()}*"):
         shutil.rmtree(old, ignore_errors=True)
     say(f"importing {len(archives)} image archives into {store} (once for this image set)")
     t0 = time.monotonic()

@@ -3,12 +3,18 @@ DNS, NodePorts, rollouts and self-healing, all against real processes and real t
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import eventually, http_get_in_netns, run_client  # tests/cluster/conftest.py
 
 pytestmark = pytest.mark.cluster
+
+# The main cluster's Kubernetes (cluster/versions.env).
+PINNED = re.search(r"^KUBERNETES_VERSION=(\S+)", (Path(__file__).resolve().parents[2] / "cluster" / "versions.env")
+                   .read_text(), re.M).group(1)
 
 
 def body_via_nodeport(cluster, port: int) -> str:
@@ -22,10 +28,11 @@ def test_node_is_ready_and_runs_the_pinned_kubernetes(cluster):
     for node in nodes:
         ready = {c["type"]: c["status"] for c in node["status"]["conditions"]}["Ready"]
         assert ready == "True", node["metadata"]["name"]
-        assert node["status"]["nodeInfo"]["kubeletVersion"] == "v1.33.13"
+        assert node["status"]["nodeInfo"]["kubeletVersion"] == PINNED
+        assert node["status"]["nodeInfo"]["containerRuntimeVersion"].startswith("containerd://2.")
     version = json.loads(cluster.kubectl("version", "-o", "json").stdout)
-    assert version["serverVersion"]["gitVersion"] == "v1.33.13"
-    assert version["clientVersion"]["gitVersion"] == "v1.33.13"
+    assert version["serverVersion"]["gitVersion"] == PINNED
+    assert version["clientVersion"]["gitVersion"] == PINNED
 
 
 def test_pod_security_admission_rejects_a_privileged_pod_in_a_restricted_namespace(cluster, namespace):

@@ -22,7 +22,8 @@ STATE = Path("/var/lib/kubeha")
 
 
 def store() -> Path:
-    stores = [s for s in (imagestore.CACHE / "images").glob("store-*") if (s / "complete").exists()]
+    # This containerd's stores (a checkout on another containerd keeps its own beside them).
+    stores = [s for s in (imagestore.CACHE / "images").glob(f"{imagestore.store_prefix()}*") if (s / "complete").exists()]
     assert len(stores) == 1, f"one complete image store expected, found {stores}"
     return stores[0]
 
