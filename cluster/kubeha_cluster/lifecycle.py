@@ -121,8 +121,8 @@ def _start(cluster: Cluster, images: build.Images) -> None:
         wait_for("every node Ready", lambda: node_ready(cluster), 180, started)
         others.result()
     by_name["metallb-controller"].start()
-    for node in cluster.nodes:  # it reads its Node object when it starts
-        by_name[f"{node.name}-kube-router"].start()
+    for node in cluster.nodes:  # once its RBAC is applied (addons.apply, above)
+        by_name[f"{node.name}-kube-network-policies"].start()
     wait_for("cluster DNS answering", lambda: dns_answers(cluster), 180, procs)
 
 

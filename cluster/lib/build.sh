@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the cluster's Go binaries from the Go module proxy into the cache, keyed by version:
-#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-router|kube-network-policies|vegeta|all
+#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-network-policies|vegeta|all
 # A binary already in the cache is not rebuilt. Logs go to $KUBEHA_CACHE/logs/build-*.log.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -227,13 +227,6 @@ build_kube_network_policies() {
   echo "$sum" >"$out/patches.sha256"
 }
 
-# kube-router, only its NetworkPolicy firewall is used (iptables + ipset in each node).
-build_kube_router() {
-  LDFLAGS="-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" \
-    go_install kube-router "$KUBE_ROUTER_VERSION" github.com/cloudnativelabs/kube-router/v2 \
-    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
-}
-
 # containerd 2 (the nodes' CRI runtime: kubelet >= 1.36 asks the runtime for its cgroup driver
 # through the CRI RuntimeConfig call, which containerd answers from 2.0; Debian 12 has 1.6), its
 # runc shim and ctr. Pure Go: the snapshotters that need cgo (btrfs, devmapper) are left out.
@@ -260,10 +253,9 @@ case "${1:-all}" in
   coredns) build_coredns ;;
   metallb) build_metallb ;;
   traefik) build_traefik ;;
-  kube-router) build_kube_router ;;
   kube-network-policies) build_kube_network_policies ;;
   vegeta) build_vegeta ;;
   containerd) build_containerd ;;
-  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_kube_router; build_kube_network_policies; build_vegeta ;;
-  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-router|kube-network-policies|vegeta|all" >&2; exit 2 ;;
+  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_kube_network_policies; build_vegeta ;;
+  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-network-policies|vegeta|all" >&2; exit 2 ;;
 esac
