@@ -154,14 +154,16 @@ def status(cluster: Cluster) -> int:
     """Print what runs and whether the API answers; 0 when the cluster is up, 3 when not."""
     procs = all_processes(cluster)
     off = nodes.stopped(cluster)
+    # Wide enough for "<cluster>-n<i>-kube-network-policies" of a cluster named like kubeha-b.
+    width = 36
     for p in procs:
         pid = p.pid()
         state = 'running pid ' + str(pid) if pid else 'stopped'
         if not pid and nodes.runs_on(p, off):
             state += " (node-stop)"
-        print(f"{p.name:32} {state}")
+        print(f"{p.name:{width}} {state}")
     code, body = api.get(cluster, "/readyz") if (cluster.pki / "ca.crt").exists() else (0, "no pki")
-    print(f"{'api /readyz':32} {'ok' if code == 200 else f'not ready ({code} {body[:80]})'}")
+    print(f"{'api /readyz':{width}} {'ok' if code == 200 else f'not ready ({code} {body[:80]})'}")
     if code == 200:
         print(api.kubectl(cluster, "get", "nodes", "-o", "wide", check=False).stdout.rstrip())
     ok = code == 200 and all(p.running() for p in expected_processes(cluster))
