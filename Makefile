@@ -84,9 +84,9 @@ docs: venv  ## regenerate docs/roles/ from the roles' argument_specs and the cha
 # (tests/topology: spread, LoadBalancer, Ingress, NetworkPolicy) and the disruptive ones (node
 # stop, API restart, drain, load counts; last of all, a crash of the main cluster and its `down`)
 # one at a time, after `up` has brought the main cluster back with two workers. Why one worker
-# first: an idle worker (kubelet, containerd, kube-proxy, MetalLB speaker, kube-router) takes
-# about a quarter of a 2-core machine, which the first phase's plays need more than a second
-# node; the second `up` costs a few minutes and gives back more.
+# first: an idle worker (kubelet, containerd, kube-proxy, MetalLB speaker,
+# kube-network-policies) takes about a quarter of a 2-core machine, which the first phase's plays
+# need more than a second node; the second `up` costs a few minutes and gives back more.
 # Both phases always run; the summary line adds them up. TEST_WORKERS is 2: the first phase's
 # plays mostly wait for pods and rollouts, so two test files at a time halve it on a healthy 2-core
 # machine (14.2 -> 8.0 min measured); TEST_WORKERS=0 runs them one after the other.

@@ -1,4 +1,4 @@
-"""The add-ons every cluster gets: CoreDNS, MetalLB, kube-router and Traefik, applied from the
+"""The add-ons every cluster gets: CoreDNS, MetalLB, kube-network-policies and Traefik, applied from the
 manifests in cluster/addons/ with the cluster's addresses and the pinned images filled in.
 
 Their manifests are applied server-side under one field manager, so applying them again on a
@@ -22,7 +22,7 @@ MANIFESTS = CLUSTER_DIR / "addons"
 def is_addon(name: str) -> bool:
     """Processes of add-ons (not of Kubernetes itself): a running cluster without them gets them
     started by `up` instead of being restarted."""
-    return name == "metallb-controller" or name.endswith("-kube-router")
+    return name == "metallb-controller" or name.endswith("-kube-network-policies")
 
 
 def apply_coredns(cluster: Cluster) -> None:
@@ -47,7 +47,7 @@ def apply(cluster: Cluster, only_if_changed: bool = False, coredns_applied: bool
     traefik = _template("traefik.yaml", INGRESS_IP=cluster.ingress_ip, TRAEFIK_IMAGE=VERSIONS["TRAEFIK_IMAGE"])
     coredns = "" if coredns_applied else _coredns_manifest(cluster)
     docs = [d for t in (coredns, (metallb_bin() / "crds.yaml").read_text(), metallb,
-                        (MANIFESTS / "kube-router.yaml").read_text(), traefik)
+                        (MANIFESTS / "kube-network-policies.yaml").read_text(), traefik)
             for d in yaml.safe_load_all(t) if d]
     # One apply for everything but MetalLB's address pools and announcements, which wait for
     # MetalLB's CRDs (each kubectl call spent most of its time on API discovery).

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from .procs import Proc
-from .topology import VERSIONS, Cluster, Node, containerd_bin, kube_bin, kube_router_bin, metallb_bin
+from .topology import VERSIONS, Cluster, Node, containerd_bin, kube_bin, kube_network_policies_bin, metallb_bin
 
 
 def _write(path: Path, text: str) -> Path:
@@ -268,14 +268,26 @@ def node_processes(node: Node, write_configs: bool = False) -> list[Proc]:
     proxy = Proc(f"{node.name}-kube-proxy", [
         str(kube / "kube-proxy"), f"--config={node.dir / 'kube-proxy.yaml'}",
     ], c.run_dir, c.logs, netns=node.netns, cpu_group=c.cpu_group)
-    # kube-router with only its firewall: enforces NetworkPolicy for this node's pods with
-    # iptables and ipset in the node's namespace (routing and service proxy stay off).
-    first, last = c.lb_pool
-    router = Proc(f"{node.name}-kube-router", [
-        str(kube_router_bin()), "--run-firewall=true", "--run-router=false",
-        "--run-service-proxy=false", "--run-loadbalancer=false",
-        f"--kubeconfig={c.pki / 'kube-router.kubeconfig'}", f"--hostname-override={node.name}",
-        f"--service-cluster-ip-range={c.service_net}", "--service-node-port-range=30000-32767",
-        f"--loadbalancer-ip-range={c.lb_cidr}", "--enable-ipv6=false", "--health-port=0",
+    # kube-network-policies enforces NetworkPolicy for this node's pods: an nftables table in
+    # the node's namespace sends the first packet of each new connection from or to a pod that
+    # a policy selects to its queue, and it answers accept or drop. Fail closed (no
+    # --fail-open): while it is not running, such connections are dropped, not let through.
+    netpol = Proc(f"{node.name}-kube-network-policies", [
+        str(kube_network_policies_bin()),
+        f"--kubeconfig={c.pki / 'kube-network-policies.kubeconfig'}",
+        f"--hostname-override={node.name}",
+        # Its queue number in this node's namespace (upstream's install.yaml uses 98).
+        "--nfqueue-id=98",
+        # NRI would tell it a new pod's address from the runtime before the API has it. Off:
+        # every node's containerd runs with its NRI plugin disabled, and the plugin's socket
+        # is one host-wide path (/var/run/nri/nri.sock) that would reach another node's runtime.
+        # Without it a new pod's address is known once the kubelet has published it; until
+        # then the pod's packets pass unjudged (the race NRI closes, kubernetes issue 85966).
+        "--disable-nri",
+        # Its workaround for a conntrack race of UDP DNS (netfilter bug 1766) is for kernels
+        # before 6.12; this host's is newer, so DNS is judged in the same chain as the rest.
+        "--netfilter-bug-1766-fix=false",
+        # Metrics only on the node's loopback: nothing scrapes them, and no pod should.
+        "--metrics-bind-address=127.0.0.1:9080",
     ], c.run_dir, c.logs, netns=node.netns, cpu_group=c.cpu_group)
-    return [containerd, kubelet, proxy, router]
+    return [containerd, kubelet, proxy, netpol]

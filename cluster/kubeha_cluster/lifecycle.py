@@ -11,6 +11,7 @@ from pathlib import Path
 from . import addons, api, build, cgroups, cleanup, components, facts, imagestore, net, nodes, pki, preflight
 from .health import dns_answers, healthy, node_ready, wait_for, wait_for_api
 from .output import say
+from .procs import Proc
 from .topology import VERSIONS, Cluster, recorded_workers
 
 CONTROL_PLANE = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")
@@ -21,6 +22,14 @@ def all_processes(cluster: Cluster, write_configs: bool = False):
     for node in cluster.nodes:
         procs += components.node_processes(node, write_configs)
     return procs
+
+
+def retired_processes(cluster: Cluster) -> list[Proc]:
+    """Processes an earlier checkout started that this one no longer runs: kube-router, which
+    kube-network-policies replaced. Known by name only so that `up` and `down` can stop them
+    (its iptables rules would go on judging pods in the nodes' namespaces)."""
+    return [Proc(f"{node.name}-kube-router", ["kube-router"], cluster.run_dir, cluster.logs)
+            for node in cluster.nodes]
 
 
 def expected_processes(cluster: Cluster):
@@ -35,7 +44,7 @@ def up(cluster: Cluster) -> None:
     if was and int(was) != cluster.workers:
         say(f"{cluster.name} runs with {was} workers, {cluster.workers} asked: taking it down first")
         earlier = replace(cluster, workers=int(was))
-        cleanup.teardown(earlier, all_processes(earlier))
+        cleanup.teardown(earlier, all_processes(earlier) + retired_processes(earlier))
     ran = cluster.kubernetes_version_record.read_text().strip() \
         if cluster.kubernetes_version_record.exists() else None
     if ran and ran != VERSIONS["KUBERNETES_VERSION"]:
@@ -43,8 +52,13 @@ def up(cluster: Cluster) -> None:
         # cluster asked for: take them down before starting the other version.
         say(f"{cluster.name} runs Kubernetes {ran}, {VERSIONS['KUBERNETES_VERSION']} asked: "
             "taking it down first")
-        cleanup.teardown(cluster, all_processes(cluster))
+        cleanup.teardown(cluster, all_processes(cluster) + retired_processes(cluster))
         cluster.kubernetes_version_record.unlink()
+    if any(p.running() for p in retired_processes(cluster)):
+        # Started by an earlier checkout: a fresh start leaves none of its rules behind.
+        say(f"{cluster.name} runs kube-router, which kube-network-policies replaced: "
+            "taking it down first")
+        cleanup.teardown(cluster, all_processes(cluster) + retired_processes(cluster))
     procs = all_processes(cluster)
     preflight.check(cluster, forward_is_ours=any(p.name == "api-forward" and p.running() for p in procs))
     images = build.missing()
@@ -121,13 +135,13 @@ def _start(cluster: Cluster, images: build.Images) -> None:
         wait_for("every node Ready", lambda: node_ready(cluster), 180, started)
         others.result()
     by_name["metallb-controller"].start()
-    for node in cluster.nodes:  # it reads its Node object when it starts
-        by_name[f"{node.name}-kube-router"].start()
+    for node in cluster.nodes:  # once its RBAC is applied (addons.apply, above)
+        by_name[f"{node.name}-kube-network-policies"].start()
     wait_for("cluster DNS answering", lambda: dns_answers(cluster), 180, procs)
 
 
 def down(cluster: Cluster, purge: bool) -> None:
-    cleanup.teardown(cluster, all_processes(cluster))
+    cleanup.teardown(cluster, all_processes(cluster) + retired_processes(cluster))
     cluster.workers_record.unlink(missing_ok=True)
     cluster.kubernetes_version_record.unlink(missing_ok=True)
     cluster.facts_file.unlink(missing_ok=True)
@@ -140,14 +154,16 @@ def status(cluster: Cluster) -> int:
     """Print what runs and whether the API answers; 0 when the cluster is up, 3 when not."""
     procs = all_processes(cluster)
     off = nodes.stopped(cluster)
+    # Wide enough for "<cluster>-n<i>-kube-network-policies" of a cluster named like kubeha-b.
+    width = 36
     for p in procs:
         pid = p.pid()
         state = 'running pid ' + str(pid) if pid else 'stopped'
         if not pid and nodes.runs_on(p, off):
             state += " (node-stop)"
-        print(f"{p.name:32} {state}")
+        print(f"{p.name:{width}} {state}")
     code, body = api.get(cluster, "/readyz") if (cluster.pki / "ca.crt").exists() else (0, "no pki")
-    print(f"{'api /readyz':32} {'ok' if code == 200 else f'not ready ({code} {body[:80]})'}")
+    print(f"{'api /readyz':{width}} {'ok' if code == 200 else f'not ready ({code} {body[:80]})'}")
     if code == 200:
         print(api.kubectl(cluster, "get", "nodes", "-o", "wide", check=False).stdout.rstrip())
     ok = code == 200 and all(p.running() for p in expected_processes(cluster))

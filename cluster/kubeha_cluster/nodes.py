@@ -1,5 +1,6 @@
-"""Stopping and starting one node's processes (containerd, kubelet, kube-proxy, kube-router), the
-way a machine is switched off and on again, and giving a node the images it lacks.
+"""Stopping and starting one node's processes (containerd, kubelet, kube-proxy,
+kube-network-policies), the way a machine is switched off and on again, and giving a node the
+images it lacks.
 
 A node stopped with `node-stop` carries a mark in its runtime directory: its processes are
 expected to be down, so `status` still calls the cluster up and `up` starts it again.

@@ -156,7 +156,7 @@ def ensure(cluster: Cluster) -> None:
     _issue(pki, "kube-proxy", "system:kube-proxy", ["system:node-proxier"])
     # Add-ons running as host processes, each with an identity of its own (RBAC in addons/).
     _issue(pki, "metallb-controller", "kubeha:metallb-controller")
-    _issue(pki, "kube-router", "kubeha:kube-router")
+    _issue(pki, "kube-network-policies", "kubeha:kube-network-policies")
     local = f"https://127.0.0.1:{cluster.api_port}"
     remote = f"https://{cluster.cp_ip}:{cluster.api_port}"
     kubeconfig(cluster.admin_kubeconfig, cluster, "kubeha-admin", "admin",
@@ -167,7 +167,8 @@ def ensure(cluster: Cluster) -> None:
     kubeconfig(pki / "kube-proxy.kubeconfig", cluster, "kube-proxy", "kube-proxy", remote)
     kubeconfig(pki / "metallb-controller.kubeconfig", cluster, "metallb-controller",
                "metallb-controller", local)
-    kubeconfig(pki / "kube-router.kubeconfig", cluster, "kube-router", "kube-router", remote)
+    kubeconfig(pki / "kube-network-policies.kubeconfig", cluster, "kube-network-policies",
+               "kube-network-policies", remote)
     for node in cluster.nodes:
         user = f"system:node:{node.name}"
         _issue(pki, f"kubelet-{node.name}", user, ["system:nodes"])

@@ -247,8 +247,10 @@ def metallb_bin() -> Path:
     return CACHE / "bin" / f"metallb-{VERSIONS['METALLB_VERSION']}"
 
 
-def kube_router_bin() -> Path:
-    return CACHE / "bin" / f"kube-router-{VERSIONS['KUBE_ROUTER_VERSION']}" / "kube-router"
+def kube_network_policies_bin() -> Path:
+    """kube-network-policies, built by build.sh with kubeha's patch (cluster/patches/)."""
+    return (CACHE / "bin" / f"kube-network-policies-{VERSIONS['KUBE_NETWORK_POLICIES_VERSION']}"
+            / "kube-network-policies")
 
 
 def traefik_bin() -> Path:

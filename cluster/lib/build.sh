@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the cluster's Go binaries from the Go module proxy into the cache, keyed by version:
-#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-router|vegeta|all
+#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-network-policies|vegeta|all
 # A binary already in the cache is not rebuilt. Logs go to $KUBEHA_CACHE/logs/build-*.log.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -198,11 +198,33 @@ build_traefik() {
     github.com/traefik/traefik/v3/cmd/traefik
 }
 
-# kube-router, only its NetworkPolicy firewall is used (iptables + ipset in each node).
-build_kube_router() {
-  LDFLAGS="-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" \
-    go_install kube-router "$KUBE_ROUTER_VERSION" github.com/cloudnativelabs/kube-router/v2 \
-    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+# kube-network-policies: NetworkPolicy, one host process per node. It queues the first packet
+# of each connection to user space and gives a verdict there. Built from a copy of its module
+# with cluster/patches/kube-network-policies-<version>-*.patch applied (this kernel lacks
+# nftables' `queue` expression: the patch queues with the xtables NFQUEUE target through nft
+# compat instead, and lets a host process use a kubeconfig; the patch's header says more).
+# Cached by version and by the checksum of the patches, so a changed patch rebuilds it.
+build_kube_network_policies() {
+  local v=$KUBE_NETWORK_POLICIES_VERSION mod=sigs.k8s.io/kube-network-policies
+  local out="$KUBEHA_CACHE/bin/kube-network-policies-$v" src="$KUBEHA_CACHE/src/kube-network-policies-$v"
+  local patches=("$here"/patches/kube-network-policies-"$v"-*.patch) sum
+  [ -e "${patches[0]}" ] || { log "kube-network-policies $v: no patch in $here/patches"; return 1; }
+  sum=$(cat "${patches[@]}" | sha256sum | cut -d' ' -f1)
+  if [ -x "$out/kube-network-policies" ] && [ "$(cat "$out/patches.sha256" 2>/dev/null)" = "$sum" ]; then
+    log "kube-network-policies $v: cached"; return
+  fi
+  go mod download -json "$mod@$v" >/dev/null
+  rm -rf "$src" && mkdir -p "$(dirname "$src")" "$out"
+  cp -r "$GOMODCACHE/$mod@$v" "$src" && chmod -R u+w "$src"  # the module cache is read-only
+  local p
+  for p in "${patches[@]}"; do
+    log "kube-network-policies $v: applying $(basename "$p")"
+    patch -d "$src" -p1 --forward --quiet <"$p"
+  done
+  (cd "$src" && run_logged "kube-network-policies-$v" \
+    go build -v -trimpath -ldflags "-s -w" -o "$out/kube-network-policies.new" ./cmd)
+  mv "$out/kube-network-policies.new" "$out/kube-network-policies"
+  echo "$sum" >"$out/patches.sha256"
 }
 
 # containerd 2 (the nodes' CRI runtime: kubelet >= 1.36 asks the runtime for its cgroup driver
@@ -231,9 +253,9 @@ case "${1:-all}" in
   coredns) build_coredns ;;
   metallb) build_metallb ;;
   traefik) build_traefik ;;
-  kube-router) build_kube_router ;;
+  kube-network-policies) build_kube_network_policies ;;
   vegeta) build_vegeta ;;
   containerd) build_containerd ;;
-  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_kube_router; build_vegeta ;;
-  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-router|vegeta|all" >&2; exit 2 ;;
+  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_kube_network_policies; build_vegeta ;;
+  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-network-policies|vegeta|all" >&2; exit 2 ;;
 esac

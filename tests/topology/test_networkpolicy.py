@@ -1,8 +1,9 @@
-"""The chart's NetworkPolicy is enforced (kube-router's firewall on every node): a pod outside the
+"""The chart's NetworkPolicy is enforced (kube-network-policies on every node): a pod outside the
 allowed selector gets no answer, an allowed one does, from either node, and DNS still works."""
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 from topolib import ROOT, client_pod, eventually
@@ -70,9 +71,17 @@ def test_dns_still_answers_every_client(cluster, namespace, policy_app):
         assert "Address" in p.stdout and name in p.stdout
 
 
-def test_the_policy_is_enforced_by_kube_router_on_every_node(cluster, workers):
+def test_the_policy_is_enforced_by_kube_network_policies_on_every_node(cluster, workers, policy_app):
+    """Its process runs on every node, and its rules are loaded there: the policied pods' packets
+    go to its queue through the xtables NFQUEUE target (this kernel has no nftables `queue`;
+    `nft` prints the target as `queue num 98`)."""
     status = __import__("topolib").cli("status").stdout
     for node in workers:
-        assert f"{node.name}-kube-router" in status
-        line = next(l for l in status.splitlines() if l.startswith(f"{node.name}-kube-router"))
-        assert "running" in line
+        line = next((l for l in status.splitlines()
+                     if l.startswith(f"{node.name}-kube-network-policies")), "")
+        assert "running" in line, status
+        rules = subprocess.run(["nsenter", f"--net=/run/netns/{node.netns}", "nft", "list", "table",
+                                "inet", "kube-network-policies"],
+                               capture_output=True, text=True, timeout=30)
+        assert rules.returncode == 0, rules.stderr
+        assert "queue num 98" in rules.stdout, rules.stdout
