@@ -1,11 +1,13 @@
 """Configuration files and command lines of every component of a cluster.
 
 Control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) runs in the
-control-plane namespace; containerd, kubelet and kube-proxy run in each node's namespace.
+control-plane namespace; containerd, kubelet, kube-proxy and kube-network-policies run in each node's namespace.
 """
 from __future__ import annotations
 
 import json
+import platform
+import re
 import shutil
 from pathlib import Path
 
@@ -13,6 +15,11 @@ import yaml
 
 from .procs import Proc
 from .topology import VERSIONS, Cluster, Node, containerd_bin, kube_bin, kube_network_policies_bin, metallb_bin
+
+
+def _kernel_at_least(major: int, minor: int) -> bool:
+    release = re.match(r"(\d+)\.(\d+)", platform.release())
+    return bool(release) and (int(release.group(1)), int(release.group(2))) >= (major, minor)
 
 
 def _write(path: Path, text: str) -> Path:
@@ -285,8 +292,8 @@ def node_processes(node: Node, write_configs: bool = False) -> list[Proc]:
         # then the pod's packets pass unjudged (the race NRI closes, kubernetes issue 85966).
         "--disable-nri",
         # Its workaround for a conntrack race of UDP DNS (netfilter bug 1766) is for kernels
-        # before 6.12; this host's is newer, so DNS is judged in the same chain as the rest.
-        "--netfilter-bug-1766-fix=false",
+        # before 6.12; on newer ones DNS is judged in the same chain as the rest.
+        f"--netfilter-bug-1766-fix={'false' if _kernel_at_least(6, 12) else 'true'}",
         # Metrics only on the node's loopback: nothing scrapes them, and no pod should.
         "--metrics-bind-address=127.0.0.1:9080",
     ], c.run_dir, c.logs, netns=node.netns, cpu_group=c.cpu_group)
