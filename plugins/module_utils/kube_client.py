@@ -101,51 +101,27 @@ class PackageClient:
         headers = {"Accept": accept}
         if body is not None:
             headers["Content-Type"] = "application/json"
-        query_params = list((query or {}).items())
-        if hasattr(self._client, "param_serialize"):
-            return self._request_serialized(method, path, query_params, headers, body, timeout)
-        try:  # kubernetes < 37: call_api builds, sends and (non-2xx) raises in one call
-            resp = self._client.call_api(
-                path,
-                method,
-                query_params=query_params,
-                header_params=headers,
-                body=body,
-                auth_settings=["BearerToken"],
-                _preload_content=False,
-                _request_timeout=timeout,
-            )
-        except ApiException as exc:
-            raise ApiError(exc.status or 0, exc.reason, exc.body if isinstance(exc.body, str) else "")
-        except urllib3.exceptions.HTTPError as exc:
-            raise ApiError(0, str(exc))
-        return (resp[0] if isinstance(resp, tuple) else resp).data
-
-    def _request_serialized(self, method, path, query_params, headers, body, timeout):
-        """kubernetes >= 37 (its newer generator): param_serialize builds the request, call_api
-        sends it and returns the response whatever its status, as the package's DynamicClient
-        uses them."""
-        from kubernetes.client.rest import ApiException
-        import urllib3
-
+        request = dict(query_params=list((query or {}).items()), header_params=headers, body=body,
+                       auth_settings=["BearerToken"])
         try:
-            request = self._client.param_serialize(
-                method,
-                path,
-                query_params=query_params,
-                header_params=headers,
-                body=body,
-                auth_settings=["BearerToken"],
-            )
-            resp = self._client.call_api(*request, _request_timeout=timeout)
-            data = resp.read()
+            if hasattr(self._client, "param_serialize"):
+                # kubernetes >= 37 (its newer generator): param_serialize builds the request,
+                # call_api sends it and returns the response whatever its status, as the
+                # package's DynamicClient uses them.
+                resp = self._client.call_api(*self._client.param_serialize(method, path, **request),
+                                             _request_timeout=timeout)
+                data = resp.read()
+                if not 200 <= resp.status <= 299:
+                    raise ApiError(resp.status, resp.reason, (data or b"").decode("utf-8", "replace"))
+                return data
+            # kubernetes < 37: call_api builds, sends and (non-2xx) raises in one call
+            resp = self._client.call_api(path, method, _preload_content=False, _request_timeout=timeout,
+                                         **request)
+            return (resp[0] if isinstance(resp, tuple) else resp).data
         except ApiException as exc:
             raise ApiError(exc.status or 0, exc.reason, exc.body if isinstance(exc.body, str) else "")
         except urllib3.exceptions.HTTPError as exc:
             raise ApiError(0, str(exc))
-        if not 200 <= resp.status <= 299:
-            raise ApiError(resp.status, resp.reason, (data or b"").decode("utf-8", "replace"))
-        return data
 
 
 def get_json(client, path, query=None, timeout=REQUEST_TIMEOUT):
