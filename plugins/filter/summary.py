@@ -13,6 +13,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.kubeha.webapp.plugins.module_utils.routes import gateway_cell
+
 
 def _cell(value, width):
     text = "" if value is None else str(value)
@@ -54,6 +56,7 @@ def summary_rows(hosts, hostvars, failed_hosts=None, check_mode=False):
             row["revision"] = "?"
             row["image"] = "?"
             row["ready"] = "?"
+            row["gateway"] = "?"
         elif final.get("exists"):
             row["revision"] = "%s %s" % (rel.get("revision"), rel.get("status"))
             row["image"] = (rel.get("image") or {}).get("ref")
@@ -61,8 +64,9 @@ def summary_rows(hosts, hostvars, failed_hosts=None, check_mode=False):
             if pods and row["image"] not in pods:
                 row["image"] = "%s (Deployment runs %s)" % (row["image"], ",".join(pods))
             row["ready"] = "%s/%s" % (dep.get("ready", 0), dep.get("replicas", "?")) if dep else "-"
+            row["gateway"] = gateway_cell(live.get("httproutes") or [])
         else:
-            row.update(revision="-", image="-", ready="-")
+            row.update(revision="-", image="-", ready="-", gateway="-")
         ops = state.get("operations") or []
         if host in failed_hosts or state.get("failed"):
             row["result"] = "ROLLED BACK" if state.get("rolled_back") else "FAILED"

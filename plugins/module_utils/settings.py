@@ -158,6 +158,10 @@ def verify_errors(s):
               "verify_continuity_max_failed_requests must be 0 or more")
     if not s.get("verify_client_image"):
         errors.append("verify_client_image must not be empty")
+    _at_least(errors, s, "verify_gateway_status_timeout", 1, "verify_gateway_status_timeout must be 1 or more")
+    for key in ("verify_gateway_http_port", "verify_gateway_https_port"):
+        if key in s and not 0 <= _int(s.get(key), -1) <= 65535:
+            errors.append("%s=%s must be a port (1-65535), or 0 to skip it" % (key, s.get(key)))
     return errors
 
 

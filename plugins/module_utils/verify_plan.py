@@ -10,7 +10,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-ALL_CHECKS = ["replicas", "clusterip", "nodeport", "loadbalancer", "ingress", "selfheal"]
+from ansible_collections.kubeha.webapp.plugins.module_utils.routes import route_refusals
+
+ALL_CHECKS = ["replicas", "clusterip", "nodeport", "loadbalancer", "ingress", "gateway", "selfheal"]
+
+# The name requested for a wildcard hostname: any name under it is the route's.
+WILDCARD_LABEL = "kubeha-verify"
 
 
 def _host(addr):
@@ -82,10 +87,12 @@ def verify_plan(release_info, settings):
             run.append("loadbalancer")
         if ingresses:
             run.append("ingress")
+        if live.get("httproutes"):
+            run.append("gateway")
         if settings.get("self_heal"):
             run.append("selfheal")
     plan = dict(run=run, incluster=[], controller=[], errors={}, notes=[], service=svc.get("name"),
-                selfheal_url="", replicas_live=replicas_live(release_info))
+                selfheal_url="", replicas_live=replicas_live(release_info), resolve=[])
     port = (svc.get("ports") or [{}])[0]
     ns = settings.get("namespace")
     svc_url = "http://%s.%s.svc:%s%s" % (svc.get("name"), ns, port.get("port"), path) if svc else ""
@@ -138,7 +145,58 @@ def verify_plan(release_info, settings):
                     check="ingress", name="ingress %s" % (h or addr),
                     url="%s://%s%s" % (scheme, _host(addr) if str(addr).count(":") > 1 else addr, path),
                     host=h))
+    if "gateway" in run:
+        _gateway_endpoints(plan, live, settings, path)
     return plan
+
+
+def _gateway_endpoints(plan, live, settings, path):
+    """The gateway check: every Gateway the release's HTTPRoutes name must have accepted them (an
+    error naming the condition's reason otherwise, and no request sent), then each hostname is
+    requested on the Gateway's address: over HTTP with its Host header, over HTTPS with its TLS
+    server name (SNI) through http_check's resolve."""
+    read = live.get("httproutes") or []
+    routes = settings.get("routes")
+    if routes is None:  # not waited for: what the release read saw
+        routes = read
+    # What release_info could read of each route's Gateways (route_status reads routes only).
+    gateways = dict((r.get("name"), r.get("gateways") or {}) for r in read)
+    if not routes:
+        plan["errors"]["gateway"] = "the release has no HTTPRoute (httpRoute.enabled is off)"
+        return
+    refusals = [line for r in routes for line in route_refusals(r)]
+    if refusals:
+        plan["errors"]["gateway"] = "; ".join(refusals)
+        return
+    http_port = int(settings.get("gateway_http_port") or 0)
+    https_port = int(settings.get("gateway_https_port") or 0)
+    for route in routes:
+        addr = settings.get("gateway_address")
+        if not addr:
+            seen = route.get("gateways") or gateways.get(route.get("name")) or {}
+            known = [a for gw in seen.values() if gw for a in gw.get("addresses") or []]
+            addr = known[0] if known else ""
+        if not addr:
+            plan["errors"]["gateway"] = (
+                "HTTPRoute %s is accepted, but no address of its Gateway is known: this identity may "
+                "not read the Gateway (a platform team's object), or it has no address in its "
+                "status; set verify_gateway_address" % route.get("name"))
+            return
+        hosts = [h.replace("*", WILDCARD_LABEL, 1) for h in route.get("hostnames") or []]
+        for h in hosts or [""]:
+            if http_port:
+                where = _host(addr) + ("" if http_port == 80 else ":%s" % http_port)
+                plan["controller"].append(dict(
+                    check="gateway", name="gateway http %s" % (h or addr), url="http://%s%s" % (where, path),
+                    host=h))
+            if https_port and h:
+                plan["controller"].append(dict(
+                    check="gateway", name="gateway https %s" % h,
+                    url="https://%s%s%s" % (h, "" if https_port == 443 else ":%s" % https_port, path), host=""))
+                plan["resolve"].append("%s:%s:%s" % (h, https_port, addr))
+    if https_port and not any(route.get("hostnames") for route in routes):
+        plan["notes"].append("gateway: HTTPS not checked, the route names no hostname to send as "
+                             "TLS server name")
 
 
 def _endpoint_detail(r):

@@ -16,11 +16,11 @@ description:
   - Reads a Helm release's records (the C(helm.sh/release.v1) Secrets Helm keeps in the release's
     namespace) and returns its current revision, status, values and image, and its history with
     the image each revision ran.
-  - Optionally returns the live Deployment, pods, Service and Ingresses the current revision
+  - Optionally returns the live Deployment, pods, Service, Ingresses and HTTPRoutes the current revision
     rendered, checks that the helm binary runs, and compares a local chart directory with the
     chart stored in the release.
   - Read-only; supports check mode. Needs only namespaced read access (Secrets, Deployments,
-    Pods, Services, Ingresses) in the release's namespace.
+    Pods, Services, Ingresses, HTTPRoutes) in the release's namespace.
   - Connection options are those of kubernetes.core's helm modules, so C(module_defaults) for
     C(group/kubeha.webapp.helm) (which extends C(group/kubernetes.core.helm)) applies.
 extends_documentation_fragment:
@@ -31,7 +31,11 @@ options:
     type: bool
     default: true
   resources:
-    description: Return the live Deployment, pods, Service and Ingresses of the current revision.
+    description:
+      - Return the live Deployment, pods, Service, Ingresses and HTTPRoutes of the current
+        revision. An HTTPRoute comes with what each Gateway it names said of it
+        (C(status.parents)) and, where this identity may read that Gateway, its addresses and
+        listeners (C(gateways); null where it may not).
     type: bool
     default: false
   chart_ref:
@@ -101,9 +105,9 @@ server_version:
   type: str
 live:
   description: >-
-    Live objects (deployment, pods, service, ingresses) of the current revision, and drift: the
-    fields of the live Deployment that differ from the release's manifest (hand changes:
-    replicas, container images), each as field, live and release value.
+    Live objects (deployment, pods, service, ingresses, httproutes) of the current revision, and
+    drift: the fields of the live Deployment that differ from the release's manifest (hand
+    changes: replicas, container images), each as field, live and release value.
   returned: when resources and exists
   type: dict
 chart:
@@ -129,6 +133,12 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.drift import deploym
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import list_releases, summarize_release
 from ansible_collections.kubeha.webapp.plugins.module_utils.pods import pod_ready
 from ansible_collections.kubeha.webapp.plugins.module_utils.revisions import newest_ran_fine
+from ansible_collections.kubeha.webapp.plugins.module_utils.routes import (
+    GATEWAY_PATH,
+    HTTPROUTE_PATH,
+    gateway_view,
+    route_view,
+)
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, get_json
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_http import ApiError
@@ -150,7 +160,7 @@ except ImportError:  # pragma: no cover
 
 def live_objects(client, namespace, rel):
     docs = [d for d in yaml.load_all(rel.get("manifest") or "", Loader=SAFE_LOADER) if isinstance(d, dict)]
-    live = dict(deployment=None, pods=[], service=None, ingresses=[], drift=[])
+    live = dict(deployment=None, pods=[], service=None, ingresses=[], httproutes=[], drift=[])
     for doc in docs:
         kind = doc.get("kind")
         name = (doc.get("metadata") or {}).get("name")
@@ -175,7 +185,30 @@ def live_objects(client, namespace, rel):
             )
             if ing:
                 live["ingresses"].append(ingress_view(ing))
+        elif kind == "HTTPRoute":
+            route = get_json(client, HTTPROUTE_PATH % (namespace, name))
+            if route:
+                live["httproutes"].append(route_view(route))
+    gateways = {}
+    for view in live["httproutes"]:
+        for key in view["parent_refs"]:
+            gw_ns, gw_name = key[0], key[1]
+            if (gw_ns, gw_name) not in gateways:
+                gateways[(gw_ns, gw_name)] = readable_gateway(client, gw_ns, gw_name)
+            view["gateways"]["%s/%s" % (gw_ns, gw_name)] = gateways[(gw_ns, gw_name)]
     return live
+
+
+def readable_gateway(client, namespace, name):
+    """The Gateway's addresses and listeners, or None when this identity may not read it (a
+    platform team owns Gateways; the deploy identity has no rights on them) or it is missing."""
+    try:
+        gw = get_json(client, GATEWAY_PATH % (namespace, name))
+    except ApiError as exc:
+        if exc.status in (401, 403):
+            return None
+        raise
+    return gateway_view(gw) if gw else None
 
 
 def deployment_view(dep):

@@ -19,7 +19,8 @@ GOOD = {
     "rollback": {"rollback_revision": 0},
     "verify": {"verify_retries": 10, "verify_delay": 1, "verify_request_timeout": 5, "verify_expected_status": 200,
                "verify_path": "/healthz", "verify_self_heal_timeout": 120, "verify_self_heal_max_failed_requests": 0,
-               "verify_continuity_max_failed_requests": 0, "verify_client_image": "busybox:1.37"},
+               "verify_continuity_max_failed_requests": 0, "verify_client_image": "busybox:1.37",
+               "verify_gateway_status_timeout": 30, "verify_gateway_http_port": 80, "verify_gateway_https_port": 0},
     "uninstall": {"uninstall_confirm": True},
 }
 
@@ -75,6 +76,9 @@ CASES = [
     ("verify", {"verify_self_heal_max_failed_requests": -1}, ["verify_self_heal_max_failed_requests must be 0 or more"]),
     ("verify", {"verify_continuity_max_failed_requests": -1}, ["verify_continuity_max_failed_requests must be 0 or more"]),
     ("verify", {"verify_client_image": ""}, ["verify_client_image must not be empty"]),
+    ("verify", {"verify_gateway_status_timeout": 0}, ["verify_gateway_status_timeout must be 1 or more"]),
+    ("verify", {"verify_gateway_http_port": 70000}, ["verify_gateway_http_port=70000 must be a port"]),
+    ("verify", {"verify_gateway_https_port": "x"}, ["verify_gateway_https_port=x must be a port"]),
     ("uninstall", {"uninstall_confirm": False}, ["uninstall_confirm is false: set uninstall_confirm=true"]),
 ]
 
