@@ -26,6 +26,7 @@ VARIANTS = {
     "serviceaccount-created": {"serviceAccount": {"create": True}},
     "config-env-only": {"config": {"env": {"A": "1"}}},
     "memory-backed-tmp": {"writableDirs": [{"name": "tmp", "mountPath": "/tmp", "medium": "Memory", "sizeLimit": "16Mi"}]},
+    "networkpolicy-gateway-namespace": {"networkPolicy": {"enabled": True, "allowGateway": {"namespace": "gateway-system"}}},
 }
 
 # A manifest the validator must refuse: proves a failure would be seen.

@@ -590,6 +590,30 @@ def test_a_network_policy_by_default_admits_the_namespace_and_leaves_egress_open
     assert {"podSelector": {}} in spec["ingress"][0]["from"]
 
 
+def test_a_network_policy_admits_the_gateways_data_plane_pods(render):
+    sources = render(values={"networkPolicy": {"enabled": True, "allowSameNamespace": False, "allowGateway": {
+        "namespace": "gateway-system", "podLabels": {"gateway.networking.k8s.io/gateway-name": "edge"}}}}
+    ).one("NetworkPolicy")["spec"]["ingress"][0]["from"]
+    # One source: pods of the Gateway's namespace that carry its labels (both must match).
+    assert sources[1:] == [{
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gateway-system"}},
+        "podSelector": {"matchLabels": {"gateway.networking.k8s.io/gateway-name": "edge"}},
+    }]
+
+
+def test_a_gateway_namespace_alone_admits_every_pod_of_it(render):
+    sources = render(values={"networkPolicy": {"enabled": True, "allowGateway": {"namespace": "gateway-system"}}}
+                     ).one("NetworkPolicy")["spec"]["ingress"][0]["from"]
+    assert sources[-1] == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gateway-system"}}}
+
+
+def test_no_gateway_namespace_admits_no_gateway(render):
+    on = {"networkPolicy": {"enabled": True}}
+    assert render(values=on).one("NetworkPolicy") == render(
+        values={"networkPolicy": {"enabled": True, "allowGateway": {"namespace": ""}}}).one("NetworkPolicy")
+    assert all("namespaceSelector" not in s for s in render(values=on).one("NetworkPolicy")["spec"]["ingress"][0]["from"])
+
+
 def test_the_test_pod_is_admitted_by_the_policy_and_not_selected_by_the_service(full, default):
     test_labels = full.test_pod["metadata"]["labels"]
     admitted = full.one("NetworkPolicy")["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]

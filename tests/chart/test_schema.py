@@ -107,6 +107,12 @@ SCHEMA_CASES = [
     case("name-override", {"nameOverride": "Web_App"}, "'/nameOverride'", "pattern"),
     case("label-value-too-long", {"podLabels": {"tier": "x" * 64}}, "'/podLabels/tier'", "maxLength"),
     case("annotation-key", {"podAnnotations": {"a/b/c": "x"}}, "'/podAnnotations'", "'a/b/c'"),
+    case("allow-gateway-namespace", {"networkPolicy": {"allowGateway": {"namespace": "Gateway_System"}}},
+         "'/networkPolicy/allowGateway/namespace'", "pattern"),
+    case("allow-gateway-typo", {"networkPolicy": {"allowGateway": {"namespaces": ["gateway-system"]}}},
+         "'/networkPolicy/allowGateway'", "'namespaces'"),
+    case("allow-gateway-pod-label-number", {"networkPolicy": {"allowGateway": {"namespace": "gw", "podLabels": {"app": 1}}}},
+         "'/networkPolicy/allowGateway/podLabels/app'", "want string"),
     # Selector labels are the chart's alone.
     case("pod-labels-override-selector", {"podLabels": {"app.kubernetes.io/name": "other"}},
          "'/podLabels/app.kubernetes.io~1name'"),
@@ -164,6 +170,9 @@ TEMPLATE_CASES = [
          "podDisruptionBudget.maxUnavailable is 0"),
     case("pdb-max-unavailable-zero-percent", {"podDisruptionBudget": {"enabled": True, "maxUnavailable": "0%"}},
          "podDisruptionBudget.maxUnavailable is 0"),
+    case("allow-gateway-pod-labels-without-namespace",
+         {"networkPolicy": {"enabled": True, "allowGateway": {"podLabels": {"app": "envoy"}}}},
+         "networkPolicy.allowGateway.podLabels is set but networkPolicy.allowGateway.namespace is empty"),
     case("writable-dir-twice", {"writableDirs": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "tmp", "mountPath": "/var/tmp"}]},
          'writableDirs[1].name "tmp" is used twice'),
 ]

@@ -178,4 +178,8 @@ key(s) and the reason; nothing is rendered.
 {{- end }}
 {{- end }}
 {{- end }}
+{{- $gw := $v.networkPolicy.allowGateway | default dict }}
+{{- if and $gw.podLabels (not $gw.namespace) }}
+{{- fail "networkPolicy.allowGateway.podLabels is set but networkPolicy.allowGateway.namespace is empty: the labels select pods of that namespace" }}
+{{- end }}
 {{- end }}
