@@ -502,6 +502,112 @@ def test_ingress_without_class_or_tls_uses_the_cluster_default(render):
 
 
 # ---------------------------------------------------------------------------------------------
+# HTTPRoute (Gateway API)
+
+
+def route_values(**httproute) -> dict:
+    return {"httpRoute": {"enabled": True, "parentRefs": [{"name": "edge"}], **httproute}}
+
+
+@pytest.fixture(scope="module")
+def gateway(render) -> Manifests:
+    return render("gateway-values.yaml")
+
+
+def test_no_http_route_by_default(default):
+    assert default.get("HTTPRoute") is None
+
+
+def test_a_route_sends_every_path_of_its_gateway_to_the_service(render):
+    route = render(values=route_values()).one("HTTPRoute")
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert (route["metadata"]["name"], route["metadata"]["namespace"]) == ("web-webapp", "shop")
+    assert "annotations" not in route["metadata"]
+    assert route["spec"] == {
+        "parentRefs": [{"name": "edge"}],
+        "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                   "backendRefs": [{"name": "web-webapp", "port": 80}]}],
+    }
+
+
+def test_the_routes_own_backend_is_the_service_by_its_name_and_port(render):
+    out = render("nodeport-values.yaml", values={"fullnameOverride": "front", **route_values()})
+    assert out.one("HTTPRoute")["spec"]["rules"][0]["backendRefs"] == [{"name": "front", "port": 8080}]
+    assert (out.service["metadata"]["name"], out.service["spec"]["ports"][0]["port"]) == ("front", 8080)
+
+
+def test_route_parents_hosts_labels_and_annotations_come_from_values(gateway):
+    route = gateway.one("HTTPRoute")
+    assert route["metadata"]["annotations"] == {"example.com/owner": "storefront"}
+    assert route["metadata"]["labels"]["exposure"] == "public"
+    assert route["spec"]["parentRefs"] == [
+        {"name": "edge", "namespace": "gateway-system", "sectionName": "http"},
+        {"name": "edge", "namespace": "gateway-system", "sectionName": "https", "port": 443},
+    ]
+    assert route["spec"]["hostnames"] == ["shop.example.com", "*.shop.example.com"]
+
+
+def test_route_labels_win_over_common_labels_and_never_over_the_charts_own(render):
+    labels = render(values={"commonLabels": {"team": "shop", "tier": "web"}, **route_values(labels={
+        "team": "edge", "app.kubernetes.io/part-of": "other", "helm.sh/chart": "other"})}).one("HTTPRoute")["metadata"]["labels"]
+    assert (labels["team"], labels["tier"]) == ("edge", "web")
+    assert labels["app.kubernetes.io/part-of"] == "webapp"
+    assert labels["helm.sh/chart"] == f"webapp-{CHART_META['version']}"
+    assert (labels["app.kubernetes.io/name"], labels["app.kubernetes.io/instance"]) == ("webapp", "web")
+
+
+def test_route_rules_pass_matches_filters_timeouts_and_backends_through(gateway):
+    redirect, api, docs, rest = gateway.one("HTTPRoute")["spec"]["rules"]
+    assert redirect == {
+        "matches": [{"path": {"type": "Exact", "value": "/old-cart"}}],
+        "filters": [{"type": "RequestRedirect", "requestRedirect": {
+            "path": {"type": "ReplaceFullPath", "replaceFullPath": "/cart"}, "statusCode": 301}}],
+    }  # a redirect answers by itself: no backendRefs
+    assert api["matches"] == [
+        {"path": {"type": "PathPrefix", "value": "/api"},
+         "headers": [{"type": "Exact", "name": "X-Canary", "value": "true"}], "method": "GET"},
+        {"path": {"type": "PathPrefix", "value": "/api"}, "queryParams": [{"type": "Exact", "name": "canary", "value": "1"}]},
+    ]
+    assert api["filters"] == [
+        {"type": "RequestHeaderModifier", "requestHeaderModifier": {
+            "set": [{"name": "X-Forwarded-Prefix", "value": "/api"}], "remove": ["X-Debug"]}},
+        {"type": "ResponseHeaderModifier", "responseHeaderModifier": {"add": [{"name": "Cache-Control", "value": "no-store"}]}},
+    ]
+    assert api["timeouts"] == {"request": "10s", "backendRequest": "5s"}
+    assert api["backendRefs"] == [{"name": "shop-frontend", "port": 80, "weight": 90},
+                                  {"name": "shop-frontend-canary", "port": 80, "weight": 10}]
+    assert docs["filters"] == [{"type": "URLRewrite", "urlRewrite": {
+        "path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/manual"}}}]
+    own = [{"name": "shop-frontend", "port": 80}]
+    assert docs["backendRefs"] == own and rest["backendRefs"] == own
+    assert rest["matches"][1] == {"path": {"type": "RegularExpression", "value": "^/v[0-9]+/.*"}}
+    assert rest["timeouts"] == {"request": "30s"}
+
+
+def test_route_matches_are_written_out_with_the_gateway_api_defaults(render):
+    rules = render(values=route_values(rules=[
+        {}, {"matches": [{"method": "POST"}, {"path": {"type": "Exact"}}]},
+    ])).one("HTTPRoute")["spec"]["rules"]
+    every_path = {"path": {"type": "PathPrefix", "value": "/"}}
+    assert rules[0]["matches"] == [every_path]
+    assert rules[1]["matches"] == [{**every_path, "method": "POST"}, {"path": {"type": "Exact", "value": "/"}}]
+
+
+def test_big_weights_and_a_zero_weight_render_as_integers(render):
+    refs = render(values=route_values(rules=[{"backendRefs": [
+        {"name": "a", "port": 80, "weight": 1000000}, {"name": "b", "port": 80, "weight": 0}]}])
+    ).one("HTTPRoute")["spec"]["rules"][0]["backendRefs"]
+    assert refs == [{"name": "a", "port": 80, "weight": 1000000}, {"name": "b", "port": 80, "weight": 0}]
+
+
+def test_selectors_and_pods_are_the_same_with_a_route(render, default):
+    # The route is an object of its own: it changes neither a selector nor the pod template.
+    out = render(values=route_values())
+    assert out.deployment["spec"] == default.deployment["spec"]
+    assert out.service["spec"] == default.service["spec"]
+
+
+# ---------------------------------------------------------------------------------------------
 # Autoscaling
 
 
