@@ -797,6 +797,32 @@ def test_notes_for_an_ingress_curl_each_host_and_path(notes):
     assert 'curl "http://<ingress address>/app"' in any_host
 
 
+def test_notes_for_a_route_read_the_gateway_address_and_curl_each_host_and_path(notes):
+    text = notes("gateway-values.yaml")
+    assert "Through the Gateway gateway-system/edge (HTTPRoute shop-frontend):" in text
+    assert ("GATEWAY_ADDRESS=$(kubectl get gateway edge -n gateway-system"
+            " -o jsonpath='{.status.addresses[0].value}')") in text
+    for host in ("shop.example.com", "www.shop.example.com"):  # the wildcard host, with a name filled in
+        for args, url in (("", "/old-cart"), (" -H 'X-Canary: true'", "/api"), ("", "/api?canary=1"), ("", "/")):
+            assert f"curl -H 'Host: {host}'{args} \"http://$GATEWAY_ADDRESS{url}\"" in text
+    assert text.count('# and the paths matching the regular expression "^/v[0-9]+/.*"') == 1
+    # The Service's own access path is still printed.
+    assert "kubectl -n shop port-forward service/shop-frontend 8080:80 &" in text
+
+
+def test_notes_for_a_route_without_hosts_on_a_listener_port(notes):
+    text = notes(values={"httpRoute": {"enabled": True, "parentRefs": [{"name": "edge", "port": 8080}], "rules": [
+        {"matches": [{"path": {"type": "Exact", "value": "/login"}, "method": "POST"}, {"method": "HEAD"}]}]}})
+    assert "kubectl get gateway edge -n shop -o jsonpath='{.status.addresses[0].value}'" in text
+    assert 'curl -X POST "http://$GATEWAY_ADDRESS:8080/login"' in text
+    assert 'curl -I "http://$GATEWAY_ADDRESS:8080/"' in text
+    assert "Host:" not in text
+
+
+def test_notes_say_nothing_of_a_gateway_without_a_route(notes):
+    assert "GATEWAY_ADDRESS" not in notes("full-values.yaml", values={"httpRoute": {"enabled": False}})
+
+
 def test_notes_warn_when_an_enabled_budget_was_left_out(notes):
     assert "no\nPodDisruptionBudget was created" in notes("single-replica-values.yaml")
     assert "PodDisruptionBudget was created" not in notes()
