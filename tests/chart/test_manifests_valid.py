@@ -3,7 +3,8 @@
 kubernetes-validate (offline JSON schemas of the Kubernetes API, strict: unknown fields are
 errors) checks every object of every values matrix against the cluster's Kubernetes minor
 version; `helm lint --strict` runs over each matrix. The HTTPRoutes, a Gateway API kind that
-kubernetes-validate has no schema for, are left out of its input.
+kubernetes-validate has no schema for, are checked against the pinned Gateway API CRDs instead
+(test_httproute_schema.py, over the same matrices and VARIANTS).
 """
 from __future__ import annotations
 
