@@ -23,6 +23,13 @@ def _pinned_kube_version() -> str:
     return m.group(1) if m else "1.33.0"
 
 
+def pinned_version(name: str) -> str | None:
+    """A version pinned in cluster/versions.env (NAME=value), or None when it is not there."""
+    env = ROOT / "cluster" / "versions.env"
+    m = re.search(rf"^{re.escape(name)}=(\S+)", env.read_text(), re.M) if env.exists() else None
+    return m.group(1) if m else None
+
+
 KUBE_VERSION = _pinned_kube_version()
 KUBE_MINOR = ".".join(KUBE_VERSION.split(".")[:2])
 CHART_META = yaml.safe_load((CHART / "Chart.yaml").read_text())

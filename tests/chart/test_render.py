@@ -502,6 +502,112 @@ def test_ingress_without_class_or_tls_uses_the_cluster_default(render):
 
 
 # ---------------------------------------------------------------------------------------------
+# HTTPRoute (Gateway API)
+
+
+def route_values(**httproute) -> dict:
+    return {"httpRoute": {"enabled": True, "parentRefs": [{"name": "edge"}], **httproute}}
+
+
+@pytest.fixture(scope="module")
+def gateway(render) -> Manifests:
+    return render("gateway-values.yaml")
+
+
+def test_no_http_route_by_default(default):
+    assert default.get("HTTPRoute") is None
+
+
+def test_a_route_sends_every_path_of_its_gateway_to_the_service(render):
+    route = render(values=route_values()).one("HTTPRoute")
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert (route["metadata"]["name"], route["metadata"]["namespace"]) == ("web-webapp", "shop")
+    assert "annotations" not in route["metadata"]
+    assert route["spec"] == {
+        "parentRefs": [{"name": "edge"}],
+        "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                   "backendRefs": [{"name": "web-webapp", "port": 80}]}],
+    }
+
+
+def test_the_routes_own_backend_is_the_service_by_its_name_and_port(render):
+    out = render("nodeport-values.yaml", values={"fullnameOverride": "front", **route_values()})
+    assert out.one("HTTPRoute")["spec"]["rules"][0]["backendRefs"] == [{"name": "front", "port": 8080}]
+    assert (out.service["metadata"]["name"], out.service["spec"]["ports"][0]["port"]) == ("front", 8080)
+
+
+def test_route_parents_hosts_labels_and_annotations_come_from_values(gateway):
+    route = gateway.one("HTTPRoute")
+    assert route["metadata"]["annotations"] == {"example.com/owner": "storefront"}
+    assert route["metadata"]["labels"]["exposure"] == "public"
+    assert route["spec"]["parentRefs"] == [
+        {"name": "edge", "namespace": "gateway-system", "sectionName": "http"},
+        {"name": "edge", "namespace": "gateway-system", "sectionName": "https", "port": 443},
+    ]
+    assert route["spec"]["hostnames"] == ["shop.example.com", "*.shop.example.com"]
+
+
+def test_route_labels_win_over_common_labels_and_never_over_the_charts_own(render):
+    labels = render(values={"commonLabels": {"team": "shop", "tier": "web"}, **route_values(labels={
+        "team": "edge", "app.kubernetes.io/part-of": "other", "helm.sh/chart": "other"})}).one("HTTPRoute")["metadata"]["labels"]
+    assert (labels["team"], labels["tier"]) == ("edge", "web")
+    assert labels["app.kubernetes.io/part-of"] == "webapp"
+    assert labels["helm.sh/chart"] == f"webapp-{CHART_META['version']}"
+    assert (labels["app.kubernetes.io/name"], labels["app.kubernetes.io/instance"]) == ("webapp", "web")
+
+
+def test_route_rules_pass_matches_filters_timeouts_and_backends_through(gateway):
+    redirect, api, docs, rest = gateway.one("HTTPRoute")["spec"]["rules"]
+    assert redirect == {
+        "matches": [{"path": {"type": "Exact", "value": "/old-cart"}}],
+        "filters": [{"type": "RequestRedirect", "requestRedirect": {
+            "path": {"type": "ReplaceFullPath", "replaceFullPath": "/cart"}, "statusCode": 301}}],
+    }  # a redirect answers by itself: no backendRefs
+    assert api["matches"] == [
+        {"path": {"type": "PathPrefix", "value": "/api"},
+         "headers": [{"type": "Exact", "name": "X-Canary", "value": "true"}], "method": "GET"},
+        {"path": {"type": "PathPrefix", "value": "/api"}, "queryParams": [{"type": "Exact", "name": "canary", "value": "1"}]},
+    ]
+    assert api["filters"] == [
+        {"type": "RequestHeaderModifier", "requestHeaderModifier": {
+            "set": [{"name": "X-Forwarded-Prefix", "value": "/api"}], "remove": ["X-Debug"]}},
+        {"type": "ResponseHeaderModifier", "responseHeaderModifier": {"add": [{"name": "Cache-Control", "value": "no-store"}]}},
+    ]
+    assert api["timeouts"] == {"request": "10s", "backendRequest": "5s"}
+    assert api["backendRefs"] == [{"name": "shop-frontend", "port": 80, "weight": 90},
+                                  {"name": "shop-frontend-canary", "port": 80, "weight": 10}]
+    assert docs["filters"] == [{"type": "URLRewrite", "urlRewrite": {
+        "path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/manual"}}}]
+    own = [{"name": "shop-frontend", "port": 80}]
+    assert docs["backendRefs"] == own and rest["backendRefs"] == own
+    assert rest["matches"][1] == {"path": {"type": "RegularExpression", "value": "^/v[0-9]+/.*"}}
+    assert rest["timeouts"] == {"request": "30s"}
+
+
+def test_route_matches_are_written_out_with_the_gateway_api_defaults(render):
+    rules = render(values=route_values(rules=[
+        {}, {"matches": [{"method": "POST"}, {"path": {"type": "Exact"}}]},
+    ])).one("HTTPRoute")["spec"]["rules"]
+    every_path = {"path": {"type": "PathPrefix", "value": "/"}}
+    assert rules[0]["matches"] == [every_path]
+    assert rules[1]["matches"] == [{**every_path, "method": "POST"}, {"path": {"type": "Exact", "value": "/"}}]
+
+
+def test_big_weights_and_a_zero_weight_render_as_integers(render):
+    refs = render(values=route_values(rules=[{"backendRefs": [
+        {"name": "a", "port": 80, "weight": 1000000}, {"name": "b", "port": 80, "weight": 0}]}])
+    ).one("HTTPRoute")["spec"]["rules"][0]["backendRefs"]
+    assert refs == [{"name": "a", "port": 80, "weight": 1000000}, {"name": "b", "port": 80, "weight": 0}]
+
+
+def test_selectors_and_pods_are_the_same_with_a_route(render, default):
+    # The route is an object of its own: it changes neither a selector nor the pod template.
+    out = render(values=route_values())
+    assert out.deployment["spec"] == default.deployment["spec"]
+    assert out.service["spec"] == default.service["spec"]
+
+
+# ---------------------------------------------------------------------------------------------
 # Autoscaling
 
 
@@ -590,6 +696,30 @@ def test_a_network_policy_by_default_admits_the_namespace_and_leaves_egress_open
     assert {"podSelector": {}} in spec["ingress"][0]["from"]
 
 
+def test_a_network_policy_admits_the_gateways_data_plane_pods(render):
+    sources = render(values={"networkPolicy": {"enabled": True, "allowSameNamespace": False, "allowGateway": {
+        "namespace": "gateway-system", "podLabels": {"gateway.networking.k8s.io/gateway-name": "edge"}}}}
+    ).one("NetworkPolicy")["spec"]["ingress"][0]["from"]
+    # One source: pods of the Gateway's namespace that carry its labels (both must match).
+    assert sources[1:] == [{
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gateway-system"}},
+        "podSelector": {"matchLabels": {"gateway.networking.k8s.io/gateway-name": "edge"}},
+    }]
+
+
+def test_a_gateway_namespace_alone_admits_every_pod_of_it(render):
+    sources = render(values={"networkPolicy": {"enabled": True, "allowGateway": {"namespace": "gateway-system"}}}
+                     ).one("NetworkPolicy")["spec"]["ingress"][0]["from"]
+    assert sources[-1] == {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "gateway-system"}}}
+
+
+def test_no_gateway_namespace_admits_no_gateway(render):
+    on = {"networkPolicy": {"enabled": True}}
+    assert render(values=on).one("NetworkPolicy") == render(
+        values={"networkPolicy": {"enabled": True, "allowGateway": {"namespace": ""}}}).one("NetworkPolicy")
+    assert all("namespaceSelector" not in s for s in render(values=on).one("NetworkPolicy")["spec"]["ingress"][0]["from"])
+
+
 def test_the_test_pod_is_admitted_by_the_policy_and_not_selected_by_the_service(full, default):
     test_labels = full.test_pod["metadata"]["labels"]
     admitted = full.one("NetworkPolicy")["spec"]["ingress"][0]["from"][0]["podSelector"]["matchLabels"]
@@ -665,6 +795,32 @@ def test_notes_for_an_ingress_curl_each_host_and_path(notes):
     assert 'curl "http://webapp.example.com/"' in plain
     any_host = notes(values={"ingress": {"enabled": True, "hosts": [{"paths": [{"path": "/app"}]}]}})
     assert 'curl "http://<ingress address>/app"' in any_host
+
+
+def test_notes_for_a_route_read_the_gateway_address_and_curl_each_host_and_path(notes):
+    text = notes("gateway-values.yaml")
+    assert "Through the Gateway gateway-system/edge (HTTPRoute shop-frontend):" in text
+    assert ("GATEWAY_ADDRESS=$(kubectl get gateway edge -n gateway-system"
+            " -o jsonpath='{.status.addresses[0].value}')") in text
+    for host in ("shop.example.com", "www.shop.example.com"):  # the wildcard host, with a name filled in
+        for args, url in (("", "/old-cart"), (" -H 'X-Canary: true'", "/api"), ("", "/api?canary=1"), ("", "/")):
+            assert f"curl -H 'Host: {host}'{args} \"http://$GATEWAY_ADDRESS{url}\"" in text
+    assert text.count('# and the paths matching the regular expression "^/v[0-9]+/.*"') == 1
+    # The Service's own access path is still printed.
+    assert "kubectl -n shop port-forward service/shop-frontend 8080:80 &" in text
+
+
+def test_notes_for_a_route_without_hosts_on_a_listener_port(notes):
+    text = notes(values={"httpRoute": {"enabled": True, "parentRefs": [{"name": "edge", "port": 8080}], "rules": [
+        {"matches": [{"path": {"type": "Exact", "value": "/login"}, "method": "POST"}, {"method": "HEAD"}]}]}})
+    assert "kubectl get gateway edge -n shop -o jsonpath='{.status.addresses[0].value}'" in text
+    assert 'curl -X POST "http://$GATEWAY_ADDRESS:8080/login"' in text
+    assert 'curl -I "http://$GATEWAY_ADDRESS:8080/"' in text
+    assert "Host:" not in text
+
+
+def test_notes_say_nothing_of_a_gateway_without_a_route(notes):
+    assert "GATEWAY_ADDRESS" not in notes("full-values.yaml", values={"httpRoute": {"enabled": False}})
 
 
 def test_notes_warn_when_an_enabled_budget_was_left_out(notes):

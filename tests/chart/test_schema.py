@@ -21,6 +21,11 @@ def case(id_, values, *named):
     return pytest.param(values, named, id=id_)
 
 
+def route(**httproute):
+    """Values of an enabled HTTPRoute attached to one Gateway, with these keys on top."""
+    return {"httpRoute": {"enabled": True, "parentRefs": [{"name": "edge"}], **httproute}}
+
+
 SCHEMA_CASES = [
     # Unknown keys, at every level users write.
     case("unknown-top-level-key", {"replicaCount": 3}, "at ''", "'replicaCount'"),
@@ -107,6 +112,129 @@ SCHEMA_CASES = [
     case("name-override", {"nameOverride": "Web_App"}, "'/nameOverride'", "pattern"),
     case("label-value-too-long", {"podLabels": {"tier": "x" * 64}}, "'/podLabels/tier'", "maxLength"),
     case("annotation-key", {"podAnnotations": {"a/b/c": "x"}}, "'/podAnnotations'", "'a/b/c'"),
+    # The HTTPRoute: Gateway API's own limits (its CRD's schema), and strict at every level.
+    case("httproute-typo", {"httpRoute": {"hostname": ["a.example.com"]}}, "'/httpRoute'", "'hostname'"),
+    case("httproute-parent-ref-typo", {"httpRoute": {"parentRefs": [{"name": "edge", "listener": "http"}]}},
+         "'/httpRoute/parentRefs/0'", "'listener'"),
+    case("httproute-parent-ref-without-name", {"httpRoute": {"parentRefs": [{"namespace": "gateway-system"}]}},
+         "'/httpRoute/parentRefs/0'", "missing property 'name'"),
+    case("httproute-parent-ref-namespace", {"httpRoute": {"parentRefs": [{"name": "edge", "namespace": "Gateway_System"}]}},
+         "'/httpRoute/parentRefs/0/namespace'", "pattern"),
+    case("httproute-parent-ref-port", {"httpRoute": {"parentRefs": [{"name": "edge", "port": 70000}]}},
+         "'/httpRoute/parentRefs/0/port'", "maximum"),
+    case("httproute-too-many-parent-refs",
+         {"httpRoute": {"parentRefs": [{"name": "edge", "sectionName": f"l{i}"} for i in range(33)]}},
+         "'/httpRoute/parentRefs'", "maxItems"),
+    case("httproute-hostname-upper-case", {"httpRoute": {"hostnames": ["Shop.example.com"]}},
+         "'/httpRoute/hostnames/0'", "pattern"),
+    case("httproute-hostname-with-scheme", {"httpRoute": {"hostnames": ["https://shop.example.com"]}},
+         "'/httpRoute/hostnames/0'", "pattern"),
+    case("httproute-hostname-inner-wildcard", {"httpRoute": {"hostnames": ["shop.*.example.com"]}},
+         "'/httpRoute/hostnames/0'", "pattern"),
+    case("httproute-hostname-with-port", {"httpRoute": {"hostnames": ["shop.example.com:8080"]}},
+         "'/httpRoute/hostnames/0'", "pattern"),
+    case("httproute-hostname-ipv6", {"httpRoute": {"hostnames": ["2001:db8::1"]}}, "'/httpRoute/hostnames/0'", "pattern"),
+    case("httproute-hostname-label-too-long", {"httpRoute": {"hostnames": ["x" * 64 + ".example.com"]}},
+         "'/httpRoute/hostnames/0'", "pattern"),
+    case("httproute-too-many-hostnames", {"httpRoute": {"hostnames": [f"h{i}.example.com" for i in range(17)]}},
+         "'/httpRoute/hostnames'", "maxItems"),
+    case("httproute-no-rules", {"httpRoute": {"rules": []}}, "'/httpRoute/rules'", "minItems"),
+    case("httproute-too-many-rules", {"httpRoute": {"rules": [{}] * 17}}, "'/httpRoute/rules'", "maxItems"),
+    case("httproute-rule-typo", {"httpRoute": {"rules": [{"backends": []}]}}, "'/httpRoute/rules/0'", "'backends'"),
+    case("httproute-too-many-matches", {"httpRoute": {"rules": [{"matches": [{}] * 65}]}},
+         "'/httpRoute/rules/0/matches'", "maxItems"),
+    case("httproute-path-type", {"httpRoute": {"rules": [{"matches": [{"path": {"type": "Prefix", "value": "/"}}]}]}},
+         "'/httpRoute/rules/0/matches/0/path/type'", "'Exact', 'PathPrefix', 'RegularExpression'"),
+    case("httproute-path-relative", {"httpRoute": {"rules": [{"matches": [{"path": {"type": "Exact", "value": "api"}}]}]}},
+         "'/httpRoute/rules/0/matches/0/path/value'", "'api' does not match pattern"),
+    case("httproute-path-relative-default-type", {"httpRoute": {"rules": [{"matches": [{"path": {"value": "api"}}]}]}},
+         "'/httpRoute/rules/0/matches/0/path/value'", "'api' does not match pattern"),
+    case("httproute-path-with-space", {"httpRoute": {"rules": [{"matches": [{"path": {"value": "/a b"}}]}]}},
+         "'/httpRoute/rules/0/matches/0/path/value'", "pattern"),
+    case("httproute-path-with-fragment", {"httpRoute": {"rules": [{"matches": [{"path": {"value": "/a#b"}}]}]}},
+         "'/httpRoute/rules/0/matches/0/path/value'", "pattern"),
+    case("httproute-method-lower-case", {"httpRoute": {"rules": [{"matches": [{"method": "get"}]}]}},
+         "'/httpRoute/rules/0/matches/0/method'", "'GET'"),
+    case("httproute-header-match-type", {"httpRoute": {"rules": [{"matches": [{"headers": [
+         {"name": "X-Env", "value": "dev", "type": "Prefix"}]}]}]}},
+         "'/httpRoute/rules/0/matches/0/headers/0/type'", "'Exact', 'RegularExpression'"),
+    case("httproute-header-match-name",
+         {"httpRoute": {"rules": [{"matches": [{"headers": [{"name": "X Env", "value": "dev"}]}]}]}},
+         "'/httpRoute/rules/0/matches/0/headers/0/name'", "pattern"),
+    case("httproute-header-match-without-value", {"httpRoute": {"rules": [{"matches": [{"headers": [{"name": "X-Env"}]}]}]}},
+         "'/httpRoute/rules/0/matches/0/headers/0'", "missing property 'value'"),
+    case("httproute-query-param-empty-value",
+         {"httpRoute": {"rules": [{"matches": [{"queryParams": [{"name": "q", "value": ""}]}]}]}},
+         "'/httpRoute/rules/0/matches/0/queryParams/0/value'", "minLength"),
+    case("httproute-filter-type-unknown", {"httpRoute": {"rules": [{"filters": [{"type": "RequestMirror"}]}]}},
+         "'/httpRoute/rules/0/filters/0/type'",
+         "'RequestHeaderModifier', 'ResponseHeaderModifier', 'RequestRedirect', 'URLRewrite'"),
+    case("httproute-filter-without-type", {"httpRoute": {"rules": [{"filters": [{"urlRewrite": {}}]}]}},
+         "'/httpRoute/rules/0/filters/0'", "missing property 'type'"),
+    case("httproute-redirect-without-config", {"httpRoute": {"rules": [{"filters": [{"type": "RequestRedirect"}]}]}},
+         "'/httpRoute/rules/0/filters/0'", "missing property 'requestRedirect'"),
+    case("httproute-header-filter-without-config", {"httpRoute": {"rules": [{"filters": [{"type": "ResponseHeaderModifier"}]}]}},
+         "'/httpRoute/rules/0/filters/0'", "missing property 'responseHeaderModifier'"),
+    case("httproute-filter-with-another-config", {"httpRoute": {"rules": [{"filters": [
+         {"type": "URLRewrite", "urlRewrite": {"hostname": "a.example.com"}, "requestRedirect": {"scheme": "https"}}]}]}},
+         "'/httpRoute/rules/0/filters/0/requestRedirect'", "false schema"),
+    case("httproute-filter-config-typo", {"httpRoute": {"rules": [{"filters": [
+         {"type": "RequestRedirect", "requestRedirect": {"code": 301}}]}]}},
+         "'/httpRoute/rules/0/filters/0/requestRedirect'", "'code'"),
+    case("httproute-redirect-status", {"httpRoute": {"rules": [{"filters": [
+         {"type": "RequestRedirect", "requestRedirect": {"statusCode": 404}}]}]}},
+         "'/httpRoute/rules/0/filters/0/requestRedirect/statusCode'", "301, 302, 303, 307, 308"),
+    case("httproute-redirect-scheme", {"httpRoute": {"rules": [{"filters": [
+         {"type": "RequestRedirect", "requestRedirect": {"scheme": "ftp"}}]}]}},
+         "'/httpRoute/rules/0/filters/0/requestRedirect/scheme'", "'http', 'https'"),
+    case("httproute-redirect-hostname-wildcard", {"httpRoute": {"rules": [{"filters": [
+         {"type": "RequestRedirect", "requestRedirect": {"hostname": "*.example.com"}}]}]}},
+         "'/httpRoute/rules/0/filters/0/requestRedirect/hostname'", "pattern"),
+    case("httproute-redirect-path-without-replacement", {"httpRoute": {"rules": [{"filters": [
+         {"type": "RequestRedirect", "requestRedirect": {"path": {"type": "ReplaceFullPath"}}}]}]}},
+         "'/httpRoute/rules/0/filters/0/requestRedirect/path'", "missing property 'replaceFullPath'"),
+    case("httproute-rewrite-path-other-replacement", {"httpRoute": {"rules": [{"filters": [
+         {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/",
+                                                         "replaceFullPath": "/x"}}}]}]}},
+         "'/httpRoute/rules/0/filters/0/urlRewrite/path/replaceFullPath'", "false schema"),
+    case("httproute-rewrite-path-type", {"httpRoute": {"rules": [{"filters": [
+         {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefix", "replacePrefixMatch": "/"}}}]}]}},
+         "'/httpRoute/rules/0/filters/0/urlRewrite/path/type'", "'ReplaceFullPath', 'ReplacePrefixMatch'"),
+    case("httproute-header-modifier-name", {"httpRoute": {"rules": [{"filters": [
+         {"type": "RequestHeaderModifier", "requestHeaderModifier": {"set": [{"name": "X:A", "value": "1"}]}}]}]}},
+         "'/httpRoute/rules/0/filters/0/requestHeaderModifier/set/0/name'", "pattern"),
+    case("httproute-header-modifier-remove-twice", {"httpRoute": {"rules": [{"filters": [
+         {"type": "RequestHeaderModifier", "requestHeaderModifier": {"remove": ["X-A", "X-A"]}}]}]}},
+         "'/httpRoute/rules/0/filters/0/requestHeaderModifier/remove'", "items at 0 and 1 are equal"),
+    case("httproute-timeout-unit", {"httpRoute": {"rules": [{"timeouts": {"request": "10sec"}}]}},
+         "'/httpRoute/rules/0/timeouts/request'", "pattern"),
+    case("httproute-timeout-fraction", {"httpRoute": {"rules": [{"timeouts": {"backendRequest": "1.5s"}}]}},
+         "'/httpRoute/rules/0/timeouts/backendRequest'", "pattern"),
+    case("httproute-timeout-number", {"httpRoute": {"rules": [{"timeouts": {"request": 10}}]}},
+         "'/httpRoute/rules/0/timeouts/request'", "want string"),
+    case("httproute-timeout-typo", {"httpRoute": {"rules": [{"timeouts": {"idle": "10s"}}]}},
+         "'/httpRoute/rules/0/timeouts'", "'idle'"),
+    case("httproute-backend-without-port", {"httpRoute": {"rules": [{"backendRefs": [{"name": "web"}]}]}},
+         "'/httpRoute/rules/0/backendRefs/0'", "missing property 'port'"),
+    case("httproute-backend-other-namespace", {"httpRoute": {"rules": [{"backendRefs": [
+         {"name": "web", "port": 80, "namespace": "other"}]}]}},
+         "'/httpRoute/rules/0/backendRefs/0'", "'namespace'"),
+    case("httproute-weight-negative", {"httpRoute": {"rules": [{"backendRefs": [{"name": "web", "port": 80, "weight": -1}]}]}},
+         "'/httpRoute/rules/0/backendRefs/0/weight'", "minimum"),
+    case("httproute-weight-too-big",
+         {"httpRoute": {"rules": [{"backendRefs": [{"name": "web", "port": 80, "weight": 1000001}]}]}},
+         "'/httpRoute/rules/0/backendRefs/0/weight'", "maximum"),
+    case("httproute-too-many-backends",
+         {"httpRoute": {"rules": [{"backendRefs": [{"name": f"b{i}", "port": 80} for i in range(17)]}]}},
+         "'/httpRoute/rules/0/backendRefs'", "maxItems"),
+    case("httproute-labels-override-selector", {"httpRoute": {"labels": {"app.kubernetes.io/name": "other"}}},
+         "'/httpRoute/labels/app.kubernetes.io~1name'"),
+    case("allow-gateway-namespace", {"networkPolicy": {"allowGateway": {"namespace": "Gateway_System"}}},
+         "'/networkPolicy/allowGateway/namespace'", "pattern"),
+    case("allow-gateway-typo", {"networkPolicy": {"allowGateway": {"namespaces": ["gateway-system"]}}},
+         "'/networkPolicy/allowGateway'", "'namespaces'"),
+    case("allow-gateway-pod-label-number", {"networkPolicy": {"allowGateway": {"namespace": "gw", "podLabels": {"app": 1}}}},
+         "'/networkPolicy/allowGateway/podLabels/app'", "want string"),
     # Selector labels are the chart's alone.
     case("pod-labels-override-selector", {"podLabels": {"app.kubernetes.io/name": "other"}},
          "'/podLabels/app.kubernetes.io~1name'"),
@@ -164,6 +292,71 @@ TEMPLATE_CASES = [
          "podDisruptionBudget.maxUnavailable is 0"),
     case("pdb-max-unavailable-zero-percent", {"podDisruptionBudget": {"enabled": True, "maxUnavailable": "0%"}},
          "podDisruptionBudget.maxUnavailable is 0"),
+    case("allow-gateway-pod-labels-without-namespace",
+         {"networkPolicy": {"enabled": True, "allowGateway": {"podLabels": {"app": "envoy"}}}},
+         "networkPolicy.allowGateway.podLabels is set but networkPolicy.allowGateway.namespace is empty"),
+    # The HTTPRoute: what its CRD checks with CEL rules, refused before anything is applied.
+    case("httproute-without-parent", {"httpRoute": {"enabled": True}},
+         "httpRoute.enabled is on but httpRoute.parentRefs is empty"),
+    case("httproute-hostname-ip", route(hostnames=["shop.example.com", "10.1.2.3"]),
+         'httpRoute.hostnames[1] "10.1.2.3" is an IP address'),
+    case("httproute-parent-twice-without-section", route(parentRefs=[{"name": "edge"}, {"name": "edge"}]),
+         'httpRoute.parentRefs[1] repeats httpRoute.parentRefs[0]: Gateway shop/edge, sectionName ""'),
+    case("httproute-parent-twice-one-section",
+         route(parentRefs=[{"name": "edge", "namespace": "shop"}, {"name": "edge", "sectionName": "http"}]),
+         "httpRoute.parentRefs[0] and httpRoute.parentRefs[1] both name the Gateway shop/edge: then each needs a sectionName"),
+    case("httproute-parent-twice-same-section",
+         route(parentRefs=[{"name": "edge", "namespace": "gw", "sectionName": "http"},
+                           {"name": "other"}, {"name": "edge", "namespace": "gw", "sectionName": "http"}]),
+         'httpRoute.parentRefs[2] repeats httpRoute.parentRefs[0]: Gateway gw/edge, sectionName "http"'),
+    *(case(f"httproute-path-{name}",
+           route(rules=[{"matches": [{"path": {"value": "/ok"}}, {"path": {"type": "Exact", "value": value}}]}]),
+           f'httpRoute.rules[0].matches[1].path.value "{value}" must not {verb} "{bad}" (type Exact)')
+      for name, value, verb, bad in [
+          ("double-slash", "/a//b", "contain", "//"), ("dot-segment", "/a/./b", "contain", "/./"),
+          ("dot-dot-segment", "/a/../b", "contain", "/../"), ("encoded-slash", "/a%2fb", "contain", "%2f"),
+          ("encoded-slash-upper", "/a%2Fb", "contain", "%2F"), ("ending-dot-dot", "/a/..", "end with", "/.."),
+          ("ending-dot", "/a/.", "end with", "/.")]),
+    case("httproute-header-match-twice", route(rules=[{"matches": [{"headers": [
+         {"name": "X-Env", "value": "dev"}, {"name": "x-env", "value": "qa"}]}]}]),
+         'httpRoute.rules[0].matches[0].headers[1].name "x-env" is used twice'),
+    case("httproute-query-param-twice", route(rules=[{}, {"matches": [{}, {"queryParams": [
+         {"name": "q", "value": "1"}, {"name": "q", "value": "2"}]}]}]),
+         'httpRoute.rules[1].matches[1].queryParams[1].name "q" is used twice'),
+    case("httproute-filter-twice", route(rules=[{"filters": [
+         {"type": "RequestHeaderModifier", "requestHeaderModifier": {"remove": ["X-A"]}},
+         {"type": "RequestHeaderModifier", "requestHeaderModifier": {"remove": ["X-B"]}}]}]),
+         "httpRoute.rules[0].filters[1]: a second RequestHeaderModifier filter; each filter type can be used once per rule"),
+    case("httproute-header-modifier-twice", route(rules=[{"filters": [
+         {"type": "ResponseHeaderModifier", "responseHeaderModifier": {"set": [
+             {"name": "Cache-Control", "value": "no-store"}, {"name": "cache-control", "value": "no-cache"}]}}]}]),
+         'httpRoute.rules[0].filters[0].responseHeaderModifier.set[1].name "cache-control" is used twice'),
+    case("httproute-redirect-and-rewrite", route(rules=[{"filters": [
+         {"type": "RequestRedirect", "requestRedirect": {"scheme": "https"}},
+         {"type": "URLRewrite", "urlRewrite": {"hostname": "a.example.com"}}]}]),
+         "httpRoute.rules[0].filters: RequestRedirect and URLRewrite cannot be used together"),
+    case("httproute-redirect-with-backend", route(rules=[{
+         "filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https"}}],
+         "backendRefs": [{"name": "web", "port": 80}]}]),
+         "httpRoute.rules[0].backendRefs is set but the rule has a RequestRedirect filter"),
+    case("httproute-prefix-redirect-two-matches", route(rules=[{
+         "matches": [{"path": {"value": "/a"}}, {"path": {"value": "/b"}}],
+         "filters": [{"type": "RequestRedirect", "requestRedirect": {
+             "path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/c"}}}]}]),
+         "httpRoute.rules[0].filters[0] replaces the prefix match (path.type ReplacePrefixMatch): "
+         "httpRoute.rules[0].matches must then be exactly one match, of path type PathPrefix"),
+    case("httproute-prefix-rewrite-exact-match", route(rules=[{
+         "matches": [{"path": {"type": "Exact", "value": "/a"}}],
+         "filters": [{"type": "URLRewrite", "urlRewrite": {
+             "path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/c"}}}]}]),
+         "httpRoute.rules[0].filters[0] replaces the prefix match (path.type ReplacePrefixMatch)"),
+    case("httproute-backend-timeout-longer", route(rules=[{"timeouts": {"request": "1m", "backendRequest": "61s"}}]),
+         "httpRoute.rules[0].timeouts.backendRequest (61s) cannot be longer than httpRoute.rules[0].timeouts.request (1m)"),
+    case("httproute-backend-timeout-longer-ms", route(rules=[{}, {"timeouts": {"request": "1s", "backendRequest": "1s1ms"}}]),
+         "httpRoute.rules[1].timeouts.backendRequest (1s1ms) cannot be longer than httpRoute.rules[1].timeouts.request (1s)"),
+    case("httproute-too-many-matches-in-all",
+         route(rules=[{"matches": [{"path": {"value": f"/{r}/{m}"}} for m in range(42)]} for r in range(3)] + [{}] * 3),
+         "httpRoute.rules hold 129 matches in all: a route takes at most 128"),
     case("writable-dir-twice", {"writableDirs": [{"name": "tmp", "mountPath": "/tmp"}, {"name": "tmp", "mountPath": "/var/tmp"}]},
          'writableDirs[1].name "tmp" is used twice'),
 ]
@@ -209,6 +402,10 @@ def test_every_ci_matrix_passes_the_schema(render, matrix):
     {"autoscaling": {"enabled": True, "targetCPUUtilizationPercentage": None, "targetMemoryUtilizationPercentage": 75}},
     {"ingress": {"enabled": True, "hosts": [{"host": "*.example.com", "paths": [{"path": "/"}]}]}},
     {"config": {"env": {"FEATURE_ENABLED": True, "RATIO": 0.25}}},
+    route(parentRefs=[{"name": "edge", "sectionName": "http"}, {"name": "edge", "sectionName": "https"},
+                      {"name": "edge", "namespace": "gateway-system"}, {"name": "edge", "namespace": "other"}]),
+    route(rules=[{"timeouts": {"request": "0s", "backendRequest": "1h"}}]),
+    route(hostnames=["*.example.com", "1.example.com", "web1"]),
 ], ids=lambda v: ",".join(v))
 def test_good_edge_values_pass(render, values):
     proc = render.run(values=values)

@@ -39,16 +39,23 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/*
-Standard labels for every resource; commonLabels cannot override them.
+The chart's own labels: chart, version, manager, part-of and the selector labels.
 */}}
-{{- define "webapp.labels" -}}
+{{- define "webapp.standardLabels" -}}
 {{- $std := dict
   "helm.sh/chart" (include "webapp.chart" .)
   "app.kubernetes.io/version" (include "webapp.imageTag" . | trunc 63 | trimSuffix "-")
   "app.kubernetes.io/managed-by" .Release.Service
   "app.kubernetes.io/part-of" (include "webapp.name" .) }}
 {{- $selector := include "webapp.selectorLabels" . | fromYaml }}
-{{- toYaml (mergeOverwrite (dict) (.Values.commonLabels | default dict) $std $selector) }}
+{{- toYaml (mergeOverwrite $std $selector) }}
+{{- end }}
+
+{{/*
+Standard labels for every resource; commonLabels cannot override them.
+*/}}
+{{- define "webapp.labels" -}}
+{{- toYaml (mergeOverwrite (dict) (.Values.commonLabels | default dict) (include "webapp.standardLabels" . | fromYaml)) }}
 {{- end }}
 
 {{/*
@@ -178,4 +185,135 @@ key(s) and the reason; nothing is rendered.
 {{- end }}
 {{- end }}
 {{- end }}
+{{- $gw := $v.networkPolicy.allowGateway | default dict }}
+{{- if and $gw.podLabels (not $gw.namespace) }}
+{{- fail "networkPolicy.allowGateway.podLabels is set but networkPolicy.allowGateway.namespace is empty: the labels select pods of that namespace" }}
+{{- end }}
+{{- if $v.httpRoute.enabled }}
+{{- include "webapp.validateHTTPRoute" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Checks of an enabled httpRoute that the values schema cannot express: the rules (CEL) of the
+Gateway API HTTPRoute CRD that values can break, and a route that attaches to nothing. Each
+failure names the key; the API server would refuse the route otherwise, after the Deployment
+and Service of the same release were applied.
+*/}}
+{{- define "webapp.validateHTTPRoute" -}}
+{{- $route := .Values.httpRoute }}
+{{- $ns := .Release.Namespace }}
+{{- if not $route.parentRefs }}
+{{- fail "httpRoute.enabled is on but httpRoute.parentRefs is empty: the route must name the Gateway it attaches to" }}
+{{- end }}
+{{- range $i, $p := $route.parentRefs }}
+{{- range $j, $q := $route.parentRefs }}
+{{- if and (lt $i $j) (eq $p.name $q.name) (eq ($p.namespace | default $ns) ($q.namespace | default $ns)) }}
+{{- $parent := printf "%s/%s" ($p.namespace | default $ns) $p.name }}
+{{- if ne (empty $p.sectionName) (empty $q.sectionName) }}
+{{- fail (printf "httpRoute.parentRefs[%d] and httpRoute.parentRefs[%d] both name the Gateway %s: then each needs a sectionName (the listener)" $i $j $parent) }}
+{{- else if eq ($p.sectionName | default "") ($q.sectionName | default "") }}
+{{- fail (printf "httpRoute.parentRefs[%d] repeats httpRoute.parentRefs[%d]: Gateway %s, sectionName %q" $j $i $parent ($q.sectionName | default "")) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range $i, $h := $route.hostnames }}
+{{- if regexMatch "^[0-9.]+$" $h }}
+{{- fail (printf "httpRoute.hostnames[%d] %q is an IP address: a route's hostnames are DNS names" $i $h) }}
+{{- end }}
+{{- end }}
+{{- $total := 0 }}
+{{- $configKeys := dict "RequestHeaderModifier" "requestHeaderModifier" "ResponseHeaderModifier" "responseHeaderModifier" "RequestRedirect" "requestRedirect" "URLRewrite" "urlRewrite" }}
+{{- range $r, $rule := $route.rules }}
+{{- $key := printf "httpRoute.rules[%d]" $r }}
+{{- $matches := $rule.matches | default (list (dict)) }}
+{{- $total = add $total (len $matches) }}
+{{- range $m, $match := $matches }}
+{{- $path := $match.path | default dict }}
+{{- $type := $path.type | default "PathPrefix" }}
+{{- if has $type (list "Exact" "PathPrefix") }}
+{{- $value := $path.value | default "/" }}
+{{- range list "//" "/./" "/../" "%2f" "%2F" "#" }}
+{{- if contains . $value }}
+{{- fail (printf "%s.matches[%d].path.value %q must not contain %q (type %s)" $key $m $value . $type) }}
+{{- end }}
+{{- end }}
+{{- range list "/.." "/." }}
+{{- if hasSuffix . $value }}
+{{- fail (printf "%s.matches[%d].path.value %q must not end with %q (type %s)" $key $m $value . $type) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- /* Header names are case-insensitive; query parameter names are not. */}}
+{{- range $field := list "headers" "queryParams" }}
+{{- $items := index $match $field | default list }}
+{{- range $a, $x := $items }}
+{{- range $b, $y := $items }}
+{{- $same := eq $x.name $y.name }}
+{{- if eq $field "headers" }}{{ $same = eq (lower $x.name) (lower $y.name) }}{{ end }}
+{{- if and (lt $a $b) $same }}
+{{- fail (printf "%s.matches[%d].%s[%d].name %q is used twice" $key $m $field $b $y.name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $types := list }}
+{{- range $f, $filter := $rule.filters }}
+{{- if has $filter.type $types }}
+{{- fail (printf "%s.filters[%d]: a second %s filter; each filter type can be used once per rule" $key $f $filter.type) }}
+{{- end }}
+{{- $types = append $types $filter.type }}
+{{- $configKey := get $configKeys $filter.type }}
+{{- $config := index $filter $configKey | default dict }}
+{{- range $field := list "set" "add" }}
+{{- $items := index $config $field | default list }}
+{{- range $a, $x := $items }}
+{{- range $b, $y := $items }}
+{{- if and (lt $a $b) (eq (lower $x.name) (lower $y.name)) }}
+{{- fail (printf "%s.filters[%d].%s.%s[%d].name %q is used twice" $key $f $configKey $field $b $y.name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $pathMod := $config.path | default dict }}
+{{- if eq ($pathMod.type | default "") "ReplacePrefixMatch" }}
+{{- $firstPath := (index $matches 0).path | default dict }}
+{{- if or (ne (len $matches) 1) (ne ($firstPath.type | default "PathPrefix") "PathPrefix") }}
+{{- fail (printf "%s.filters[%d] replaces the prefix match (path.type ReplacePrefixMatch): %s.matches must then be exactly one match, of path type PathPrefix" $key $f $key) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (has "RequestRedirect" $types) (has "URLRewrite" $types) }}
+{{- fail (printf "%s.filters: RequestRedirect and URLRewrite cannot be used together (a redirect sends the client elsewhere; a rewrite forwards the request)" $key) }}
+{{- end }}
+{{- if and (has "RequestRedirect" $types) $rule.backendRefs }}
+{{- fail (printf "%s.backendRefs is set but the rule has a RequestRedirect filter: a redirect answers by itself and cannot go to a backend" $key) }}
+{{- end }}
+{{- $timeouts := $rule.timeouts | default dict }}
+{{- if and $timeouts.request $timeouts.backendRequest }}
+{{- $request := include "webapp.durationMillis" $timeouts.request | int64 }}
+{{- $backend := include "webapp.durationMillis" $timeouts.backendRequest | int64 }}
+{{- if and (gt $request 0) (gt $backend $request) }}
+{{- fail (printf "%s.timeouts.backendRequest (%s) cannot be longer than %s.timeouts.request (%s)" $key $timeouts.backendRequest $key $timeouts.request) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if gt (int $total) 128 }}
+{{- fail (printf "httpRoute.rules hold %d matches in all: a route takes at most 128 (counting a rule without matches as one)" (int $total)) }}
+{{- end }}
+{{- end }}
+
+{{/*
+Milliseconds of a Gateway API duration (GEP-2257: "1h30m", "500ms", "0s"; the schema checked it).
+*/}}
+{{- define "webapp.durationMillis" -}}
+{{- $ms := 0 }}
+{{- range regexFindAll "[0-9]+(ms|h|m|s)" . -1 }}
+{{- $n := regexFind "^[0-9]+" . | int64 }}
+{{- $unit := trimPrefix (regexFind "^[0-9]+" .) . }}
+{{- $ms = add $ms (mul $n (get (dict "h" 3600000 "m" 60000 "s" 1000 "ms" 1) $unit)) }}
+{{- end }}
+{{- $ms }}
 {{- end }}
