@@ -16,10 +16,10 @@ description:
   - Reads HTTPRoutes (C(gateway.networking.k8s.io/v1)) until every Gateway named by each route's
     C(parentRefs) has set its conditions for the route's current generation in
     C(status.parents), or I(timeout) seconds pass.
-  - Returns at once when each Gateway has answered, whether it accepted the route or not: a route
+  - Returns at once when each Gateway has answered, whether it accepted the route or not. A route
     a Gateway refused (C(Accepted=False), e.g. reason C(NotAllowedByListeners)) will not be
     accepted by waiting, so the caller learns it without spending a retry budget.
-  - Needs only C(get) on HTTPRoutes in I(namespace): nothing on Gateways.
+  - Needs only C(get) on HTTPRoutes in I(namespace), nothing on Gateways.
   - Read-only; supports check mode.
 extends_documentation_fragment:
   - kubeha.webapp.options.k8s_auth
