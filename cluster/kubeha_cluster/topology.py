@@ -257,6 +257,12 @@ def traefik_bin() -> Path:
     return CACHE / "bin" / f"traefik-{VERSIONS['TRAEFIK_VERSION']}" / "traefik"
 
 
+def gateway_api_crds() -> Path:
+    """The Gateway API's standard-channel CRDs, as build.sh gateway-api concatenated them from the
+    module's own files (the chart's tests read the schemas from this file too)."""
+    return CACHE / "bin" / f"gateway-api-{VERSIONS['GATEWAY_API_VERSION']}" / "standard-install.yaml"
+
+
 def helm_bin() -> Path:
     return CACHE / "bin" / f"helm-{VERSIONS['HELM_VERSION']}" / "helm"
 

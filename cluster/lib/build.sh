@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the cluster's Go binaries from the Go module proxy into the cache, keyed by version:
-#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-network-policies|vegeta|all
+#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|gateway-api|kube-network-policies|vegeta|all
 # A binary already in the cache is not rebuilt. Logs go to $KUBEHA_CACHE/logs/build-*.log.
+# (gateway-api builds no binary: it takes the Gateway API CRDs from their module.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=/dev/null
@@ -198,6 +199,47 @@ build_traefik() {
     github.com/traefik/traefik/v3/cmd/traefik
 }
 
+# The Gateway API's standard-channel CRDs (and the ValidatingAdmissionPolicy upstream ships among
+# them), from the sigs.k8s.io/gateway-api module itself: the files a kustomization.yaml of the
+# module lists (config/crd/standard's, else the standard/ entries of config/crd's), else every
+# config/crd/standard/*.yaml (as upstream's hack/build-install-yaml.sh makes a release's
+# standard-install.yaml), concatenated in that order into
+# $KUBEHA_CACHE/bin/gateway-api-<version>/standard-install.yaml.
+build_gateway_api() {
+  local v=$GATEWAY_API_VERSION mod=sigs.k8s.io/gateway-api
+  local out="$KUBEHA_CACHE/bin/gateway-api-$v"
+  [ -s "$out/standard-install.yaml" ] && { log "gateway-api $v: cached"; return; }
+  go mod download -json "$mod@$v" >/dev/null
+  local crd="$GOMODCACHE/$mod@$v/config/crd" files=() f
+  local dir="$crd/standard"
+  if [ -f "$dir/kustomization.yaml" ]; then
+    mapfile -t files < <(sed -n 's/^ *- *\([^ #]*\.yaml\).*/\1/p' "$dir/kustomization.yaml" | sed "s#^#$dir/#")
+  elif grep -q '^ *- *standard/' "$crd/kustomization.yaml" 2>/dev/null; then  # v1.6: the list is one up
+    mapfile -t files < <(sed -n 's/^ *- *\(standard\/[^ #]*\.yaml\).*/\1/p' "$crd/kustomization.yaml" | sed "s#^#$crd/#")
+  else
+    files=("$dir"/*.yaml)
+  fi
+  [ -e "${files[0]:-}" ] || { log "gateway-api $v: no CRDs in $dir"; return 1; }
+  mkdir -p "$out"
+  {
+    echo "# Gateway API $v, standard channel: config/crd/standard of the $mod@$v module"
+    echo "# (made by kubeha's cluster/lib/build.sh gateway-api)."
+    for f in "${files[@]}"; do
+      echo "---"
+      echo "# ${f#"$GOMODCACHE/$mod@$v/"}"
+      cat "$f"
+      [ -z "$(tail -c1 "$f")" ] || echo
+    done
+  } >"$out/standard-install.yaml.tmp"
+  # Each file says which bundle and channel it is from.
+  local other
+  other=$(grep -h 'gateway.networking.k8s.io/\(bundle-version\|channel\):' "$out/standard-install.yaml.tmp" |
+    grep -vE "bundle-version: $v\$|channel: standard\$" || true)
+  [ -z "$other" ] || { log "gateway-api $v: a file of $dir says $other"; return 1; }
+  mv "$out/standard-install.yaml.tmp" "$out/standard-install.yaml"
+  log "gateway-api $v: $(grep -c '^kind: CustomResourceDefinition' "$out/standard-install.yaml") CRDs in $out/standard-install.yaml"
+}
+
 # kube-network-policies: NetworkPolicy, one host process per node. It queues the first packet
 # of each connection to user space and gives a verdict there. Built from a copy of its module
 # with cluster/patches/kube-network-policies-<version>-*.patch applied (this kernel lacks
@@ -253,9 +295,10 @@ case "${1:-all}" in
   coredns) build_coredns ;;
   metallb) build_metallb ;;
   traefik) build_traefik ;;
+  gateway-api) build_gateway_api ;;
   kube-network-policies) build_kube_network_policies ;;
   vegeta) build_vegeta ;;
   containerd) build_containerd ;;
-  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_kube_network_policies; build_vegeta ;;
-  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-network-policies|vegeta|all" >&2; exit 2 ;;
+  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_gateway_api; build_kube_network_policies; build_vegeta ;;
+  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|gateway-api|kube-network-policies|vegeta|all" >&2; exit 2 ;;
 esac
