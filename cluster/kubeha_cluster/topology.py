@@ -102,7 +102,7 @@ class Cluster:
         return ipaddress.ip_network(f"10.{219 + 10 * self.index}.0.0/16")
 
     @property
-    def gateway_ip(self) -> str:          # the host's side of the cluster bridge
+    def bridge_ip(self) -> str:           # the host's side of the cluster bridge (nodes' default route)
         return str(self.node_net.network_address + 1)
 
     @property
