@@ -7,11 +7,14 @@
   bin-dir     print the directory with the pinned kubectl and helm (building them if needed)
   node-ip     print the address of the first node (NodePorts answer there); --all: every
               node as "name address", one a line
-  lb-pool     print the LoadBalancer address pool ("first-last", inside the node range)
+  lb-pool     print the address pool MetalLB assigns LoadBalancer Services from ("first-last",
+              inside the node range)
   ingress-ip  print the Ingress controller's LoadBalancer address
-  facts       print kubeconfig, bin-dir, node-ip, ingress-ip and lb-pool as one JSON object (`up`
-              keeps a copy in the state directory, which the shell shim prints without starting
-              Python)
+  gateway-ip  print the address of the shared Gateway (Traefik's Gateway API listeners)
+  facts       print kubeconfig, bin-dir, node-ip, ingress-ip, gateway-ip, the Gateway (name,
+              namespace, listeners, ports, CA file, route label) and lb-pool as one JSON object
+              (`up` keeps a copy in the state directory, which the shell shim prints without
+              starting Python)
   node-stop   stop one node (drain it first for a planned removal): its LoadBalancer announcer,
               kube-proxy and kubelet end cleanly, its containers and containerd stop
   node-start  start a stopped node again; `up` also starts nodes left stopped
@@ -51,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("up")
     d = sub.add_parser("down")
     d.add_argument("--purge", action="store_true", help="also delete PKI and kubeconfigs")
-    for name in ("status", "kubeconfig", "bin-dir", "build", "lb-pool", "ingress-ip", "facts"):
+    for name in ("status", "kubeconfig", "bin-dir", "build", "lb-pool", "ingress-ip", "gateway-ip", "facts"):
         sub.add_parser(name)
     ni = sub.add_parser("node-ip")
     ni.add_argument("name", nargs="?", help="a node name (default: the first node)")
@@ -87,6 +90,8 @@ def run_command(cluster: Cluster, args: argparse.Namespace) -> int:
         print("-".join(cluster.lb_pool))
     elif args.cmd == "ingress-ip":
         print(cluster.ingress_ip)
+    elif args.cmd == "gateway-ip":
+        print(cluster.gateway_ip)
     elif args.cmd == "node-stop":
         nodes.stop(cluster, nodes.named(cluster, args.name))
     elif args.cmd == "node-start":

@@ -7,9 +7,10 @@ from .build import ensure_tools
 from .topology import Cluster, bin_dir
 
 
-def gather(cluster: Cluster) -> dict[str, str]:
+def gather(cluster: Cluster) -> dict[str, object]:
     return {"kubeconfig": str(cluster.admin_kubeconfig), "bin_dir": str(bin_dir()),
             "node_ip": cluster.nodes[0].ip, "ingress_ip": cluster.ingress_ip,
+            "gateway_ip": cluster.gateway_ip, "gateway": cluster.gateway,
             "lb_pool": "-".join(cluster.lb_pool)}
 
 

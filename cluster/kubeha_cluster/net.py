@@ -36,14 +36,14 @@ def _namespace(cluster: Cluster, ns: str, ip: str, veth: str) -> None:
     run("ip", "addr", "replace", f"{ip}/{prefix}", "dev", "eth0", netns=ns)
     run("ip", "link", "set", "lo", "up", netns=ns)
     run("ip", "link", "set", "eth0", "up", netns=ns)
-    run("ip", "route", "replace", "default", "via", cluster.gateway_ip, netns=ns)
+    run("ip", "route", "replace", "default", "via", cluster.bridge_ip, netns=ns)
 
 
 def setup(cluster: Cluster) -> None:
     br = cluster.bridge
     if not _link_exists(br):
         run("ip", "link", "add", br, "type", "bridge")
-    run("ip", "addr", "replace", f"{cluster.gateway_ip}/{cluster.node_net.prefixlen}", "dev", br)
+    run("ip", "addr", "replace", f"{cluster.bridge_ip}/{cluster.node_net.prefixlen}", "dev", br)
     run("ip", "link", "set", br, "up")
     _namespace(cluster, cluster.cp_netns, cluster.cp_ip, cluster.cp_veth)
     for node in cluster.nodes:

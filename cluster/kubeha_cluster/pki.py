@@ -1,6 +1,7 @@
 """Certificates and kubeconfigs for the local cluster, generated with `cryptography`.
 
-One CA signs every certificate; the service-account signing key is a separate RSA key pair.
+One CA signs every certificate of the cluster; the service-account signing key is a separate RSA
+key pair. The shared Gateway's TLS certificate has a small CA of its own (ensure_gateway).
 Files are written once and reused: `up` never rotates what already exists (delete the pki
 directory, or run `down --purge`, to start over). Each certificate carries its Subject Key
 Identifier and (issued ones) the CA's as Authority Key Identifier: Python 3.13 verifies with
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from .topology import Cluster
+from .topology import GATEWAY, Cluster
 
 VALID = dt.timedelta(days=365)
 
@@ -169,6 +170,7 @@ def ensure(cluster: Cluster) -> None:
                "metallb-controller", local)
     kubeconfig(pki / "kube-network-policies.kubeconfig", cluster, "kube-network-policies",
                "kube-network-policies", remote)
+    ensure_gateway(cluster)
     for node in cluster.nodes:
         user = f"system:node:{node.name}"
         _issue(pki, f"kubelet-{node.name}", user, ["system:nodes"])
@@ -176,3 +178,15 @@ def ensure(cluster: Cluster) -> None:
                dns=[node.name], ips=[node.ip])
         kubeconfig(pki / f"kubelet-{node.name}.kubeconfig", cluster, user,
                    f"kubelet-{node.name}", remote)
+
+
+def ensure_gateway(cluster: Cluster) -> tuple[bytes, bytes]:
+    """The shared Gateway's TLS certificate (for *.<domain> and <domain>) and key, signed by a
+    small CA of the Gateway's own, not the cluster's: clients trust the Gateway's certificates
+    with it (facts' gateway.ca_file) and no client certificate of the cluster. Both are made once
+    and kept. Returns the certificate and key as the Gateway's TLS Secret holds them."""
+    d = cluster.gateway_pki
+    _ensure_ca(d, f"{cluster.name}-gateway")
+    _issue(d, "tls", GATEWAY["hostname"], dns=[GATEWAY["hostname"], GATEWAY["domain"]],
+           server=True, client=False)
+    return (d / "tls.crt").read_bytes(), (d / "tls.key").read_bytes()

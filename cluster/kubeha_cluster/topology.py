@@ -49,6 +49,14 @@ DEFAULT_KUBERNETES_VERSION = VERSIONS["KUBERNETES_VERSION"]
 VERSIONS["KUBERNETES_VERSION"] = _kubernetes_version()
 
 
+# The shared Gateway every cluster gets (cluster/addons/gateway.yaml says the same): routes
+# attach to it from namespaces labelled label_key=label_value; its HTTPS listener serves
+# *.<domain> with a certificate of the cluster's own Gateway CA (pki.py).
+GATEWAY = {"name": "public", "namespace": "kubeha-ingress",
+           "hostname": "*.kubeha.test", "domain": "kubeha.test", "tls_secret": "kubeha-gateway-tls",
+           "label_key": "shared-gateway-access", "label_value": "true"}
+
+
 @dataclass(frozen=True)
 class Node:
     name: str       # Kubernetes node name, also the network namespace name
@@ -102,7 +110,7 @@ class Cluster:
         return ipaddress.ip_network(f"10.{219 + 10 * self.index}.0.0/16")
 
     @property
-    def gateway_ip(self) -> str:          # the host's side of the cluster bridge
+    def bridge_ip(self) -> str:           # the host's side of the cluster bridge (nodes' default route)
         return str(self.node_net.network_address + 1)
 
     @property
@@ -118,23 +126,45 @@ class Cluster:
         return str(self.service_net.network_address + 10)
 
     # --- LoadBalancer addresses: the upper part of the node range, on the cluster's bridge, so
-    # the host reaches them through it and nothing routes them anywhere else ---
+    # the host reaches them through it and nothing routes them anywhere else. The range's first
+    # address is the Ingress controller's, its second the Gateway's; MetalLB hands out the rest ---
     @property
-    def lb_pool(self) -> tuple[str, str]:
+    def lb_range(self) -> tuple[str, str]:
         base = self.node_net.network_address
         return str(base + 200), str(base + 249)
 
     @property
+    def lb_pool(self) -> tuple[str, str]:
+        """What MetalLB assigns to LoadBalancer Services (`lb-pool`): the range after the
+        addresses kept for the Ingress controller and the Gateway."""
+        first, last = self.lb_range
+        return str(ipaddress.ip_address(first) + 2), last
+
+    @property
     def lb_cidr(self) -> str:
-        """The smallest network holding the pool (for tools that take a CIDR)."""
-        first, last = (ipaddress.ip_address(a) for a in self.lb_pool)
+        """The smallest network holding the whole range (for tools that take a CIDR)."""
+        first, last = (ipaddress.ip_address(a) for a in self.lb_range)
         return str(next(ipaddress.summarize_address_range(first, last)).supernet(
             new_prefix=32 - (int(last) - int(first)).bit_length()))
 
     @property
     def ingress_ip(self) -> str:
-        """The Ingress controller's LoadBalancer address: the pool's first one, kept for it."""
-        return self.lb_pool[0]
+        """The Ingress controller's LoadBalancer address: the range's first one, kept for it."""
+        return self.lb_range[0]
+
+    @property
+    def gateway_ip(self) -> str:
+        """The Gateway's address (Traefik's Service traefik-gateway): the range's second one."""
+        return str(ipaddress.ip_address(self.lb_range[0]) + 1)
+
+    @property
+    def gateway(self) -> dict:
+        """The shared Gateway (addons/gateway.yaml) as clients attach routes to it."""
+        return {"name": GATEWAY["name"], "namespace": GATEWAY["namespace"],
+                "http_listener": "http", "http_port": 80,
+                "https_listener": "https", "https_port": 443, "https_hostname": GATEWAY["hostname"],
+                "ca_file": str(self.gateway_pki / "ca.crt"),
+                "route_label": f"{GATEWAY['label_key']}={GATEWAY['label_value']}"}
 
     @property
     def node_iface(self) -> str:          # a node's interface on the cluster bridge
@@ -191,6 +221,12 @@ class Cluster:
     @property
     def pki(self) -> Path:
         return self.state / "pki"
+
+    @property
+    def gateway_pki(self) -> Path:
+        """The Gateway's own small CA and its certificate for the Gateway's host names (kept
+        across `down`, like the rest of the PKI)."""
+        return self.pki / "gateway"
 
     @property
     def logs(self) -> Path:
@@ -255,6 +291,12 @@ def kube_network_policies_bin() -> Path:
 
 def traefik_bin() -> Path:
     return CACHE / "bin" / f"traefik-{VERSIONS['TRAEFIK_VERSION']}" / "traefik"
+
+
+def gateway_api_crds() -> Path:
+    """The Gateway API's standard-channel CRDs, as build.sh gateway-api concatenated them from the
+    module's own files (the chart's tests read the schemas from this file too)."""
+    return CACHE / "bin" / f"gateway-api-{VERSIONS['GATEWAY_API_VERSION']}" / "standard-install.yaml"
 
 
 def helm_bin() -> Path:

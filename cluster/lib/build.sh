@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the cluster's Go binaries from the Go module proxy into the cache, keyed by version:
-#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-network-policies|vegeta|all
+#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|gateway-api|kube-network-policies|vegeta|all
 # A binary already in the cache is not rebuilt. Logs go to $KUBEHA_CACHE/logs/build-*.log.
+# (gateway-api builds no binary: it takes the Gateway API CRDs from their module.)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=/dev/null
@@ -171,31 +172,161 @@ build_metallb() {
 # go_wrapped NAME VERSION MODULE PKG : build PKG of MODULE@VERSION whose go.mod carries replace
 # or exclude directives (which `go install m@v` refuses) through a small wrapper module that
 # requires it and repeats those directives, into $KUBEHA_CACHE/bin/NAME-VERSION/.
+# $REPLACES (lines "MOD => TARGET") replace modules beyond (or instead of) upstream's own.
+# A replace by a local path (`=> ./dir`) names a module nested in upstream's repository, which
+# no module zip holds (or one of $REPLACES): the caller's function named by $LOCAL_MODULE makes it
+# (`$LOCAL_MODULE DIR RELATIVE_PATH UPSTREAM_MODULE_DIR`) and the replace points there.
 go_wrapped() {
   local name=$1 v=$2 mod=$3 pkg=$4
   local out="$KUBEHA_CACHE/bin/$name-$v" src="$KUBEHA_CACHE/src/$name-$v"
   [ -x "$out/$(basename "$pkg")" ] && { log "$name $v: cached"; return; }
-  mkdir -p "$src" "$out"
+  rm -rf "$src" && mkdir -p "$src" "$out"
   go mod download -json "$mod@$v" >/dev/null
-  local up="$GOMODCACHE/$(echo "$mod" | sed 's/[A-Z]/!\L&/g')@$v/go.mod"
+  local moddir
+  moddir="$GOMODCACHE/$(echo "$mod" | sed 's/[A-Z]/!\L&/g')@$v"
+  local up="$moddir/go.mod" ours
+  ours=$(printf '%s\n' "${REPLACES:-}" | awk 'NF {print $1}' | tr '\n' ' ')
   {
     echo "module kubeha.local/$name"
     grep -E '^(go|godebug) ' "$up"
     echo "require $mod $v"
-    # replace and exclude directives, single-line and in blocks
-    awk '/^(replace|exclude) *\(/{b=1} b{print} b&&/^\)/{b=0} !b&&/^(replace|exclude) [^(]/{print}' "$up"
-  } >"$src/go.mod"
+    # replace and exclude directives, single-line and in blocks, but those of $REPLACES' modules
+    awk '/^(replace|exclude) *\(/{b=1} b{print} b&&/^\)/{b=0} !b&&/^(replace|exclude) [^(]/{print}' "$up" |
+      awk -v ours="$ours" 'BEGIN {n = split(ours, a, " "); for (i = 1; i <= n; i++) o[a[i]] = 1}
+        {m = $1 == "replace" ? $2 : $1} !(m in o)'
+    printf '%s\n' "${REPLACES:-}" | awk 'NF {print "replace " $0}'
+  } | sed 's#=> *\./#=> ./local/#' >"$src/go.mod"
+  local dir
+  for dir in $(sed -n 's#.*=> *\./local/\([^ ]*\).*#\1#p' "$src/go.mod"); do
+    if [ -z "${LOCAL_MODULE:-}" ]; then
+      log "$name $v: its go.mod replaces a module by the local path ./$dir, which its module zip lacks"
+      return 1
+    fi
+    mkdir -p "$src/local/$dir"
+    "$LOCAL_MODULE" "$src/local/$dir" "$dir" "$moddir"
+  done
   (cd "$src" && run_logged "$name-$v" sh -c "go get '$pkg@$v' && go build -v -trimpath -ldflags '-s -w ${LDFLAGS:-}' -o '$out/$(basename "$pkg").new' '$pkg'")
   mv "$out/$(basename "$pkg").new" "$out/$(basename "$pkg")"
 }
 
-# Traefik v3: the Ingress controller (kubernetesIngress provider), one static binary.
+# Traefik v3: the Ingress controller (kubernetesIngress provider) and the Gateway API
+# implementation (kubernetesGateway provider), one static binary.
+# Three things v3.7's go.mod asks for are not to be had from the module proxy (cluster/README.md
+# says more); check them again when TRAEFIK_VERSION changes:
+# - github.com/traefik/traefik/dynamic/ext, a module nested in its repository: made here
+#   (traefik_local_module);
+# - github.com/containous/go-http-auth at b975dcaa8c48 (2026-08-04, the basic and digest auth
+#   middlewares, which kubeha does not use): not served here, so the commit Traefik v3.6 uses,
+#   whose API (BasicAuth, CheckSecret, NewDigestAuthenticator, DigestAuthParams) v3.7 calls the same;
+# - the SDK modules of the lego v5 DNS providers below (ACME DNS challenges, off here): not served
+#   at the versions lego asks for, so those providers are left out of lego's provider switch.
+TRAEFIK_GO_HTTP_AUTH=v0.4.1-0.20200324110947-a37a7636d23e
+TRAEFIK_LEGO_DROPPED="alidns aliesa azion dnsimple edgedns edgeone huaweicloud oraclecloud regfish sakuracloud tencentcloud ucloud yandexcloud"
 build_traefik() {
-  local date
-  date=$(module_time github.com/traefik/traefik/v3 "$TRAEFIK_VERSION")
-  LDFLAGS="-X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION -X github.com/traefik/traefik/v3/pkg/version.BuildDate=$date" \
-    go_wrapped traefik "$TRAEFIK_VERSION" github.com/traefik/traefik/v3 \
-    github.com/traefik/traefik/v3/cmd/traefik
+  local v=$TRAEFIK_VERSION mod=github.com/traefik/traefik/v3 date lego
+  date=$(module_time "$mod" "$v")
+  lego=$(sed -n 's#^[[:space:]]*github.com/go-acme/lego/v5 \(v[^ ]*\).*#\1#p' "$GOMODCACHE/github.com/traefik/traefik/v3@$v/go.mod")
+  local replaces="github.com/abbot/go-http-auth => github.com/containous/go-http-auth $TRAEFIK_GO_HTTP_AUTH"
+  [ -z "$lego" ] || replaces+=$'\n'"github.com/go-acme/lego/v5 => ./lego"
+  TRAEFIK_LEGO=$lego LOCAL_MODULE=traefik_local_module REPLACES=$replaces \
+  LDFLAGS="-X $mod/pkg/version.Version=$v -X $mod/pkg/version.BuildDate=$date" \
+    go_wrapped traefik "$v" "$mod" "$mod/cmd/traefik"
+}
+
+# traefik_local_module DIR RELPATH MODDIR: a module go_wrapped's Traefik wrapper replaces by a
+# local directory (see build_traefik).
+traefik_local_module() {
+  local dir=$1 rel=$2 moddir=$3
+  case $rel in
+    pkg/config/dynamic/ext) traefik_ext_module "$dir" "$moddir" ;;
+    lego) traefik_lego_module "$dir" ;;
+    *) log "traefik: no local module for ./$rel"; return 1 ;;
+  esac
+}
+
+# github.com/traefik/traefik/dynamic/ext, which Traefik v3.7's go.mod replaces by
+# ./pkg/config/dynamic/ext: a module nested in its repository, so absent from the v3 module's
+# zip, and not served by the module proxy. It holds the extension points of the dynamic
+# configuration, types embedded inline in dynamic.HTTPConfiguration and dynamic.Router that
+# Traefik's own (open source) builds leave empty. Made here as empty struct types, one for each
+# ext.<Name> that Traefik's code uses: anything else (a method, a field) fails to compile, and
+# then this needs a look at upstream's pkg/config/dynamic/ext of that tag.
+traefik_ext_module() {
+  local dir=$1 moddir=$2 files types t
+  files=$(grep -rl --include='*.go' '"github.com/traefik/traefik/dynamic/ext"' "$moddir" | grep -v '_test\.go$' || true)
+  types=$(for f in $files; do grep -oE '\bext\.[A-Z][A-Za-z0-9_]*' "$f"; done | cut -d. -f2 | sort -u)
+  [ -n "$types" ] || { log "traefik: no use of github.com/traefik/traefik/dynamic/ext found"; return 1; }
+  printf 'module github.com/traefik/traefik/dynamic/ext\n\ngo 1.24\n' >"$dir/go.mod"
+  {
+    echo "// Package ext: Traefik's dynamic configuration extension points, empty (made by kubeha's"
+    echo "// cluster/lib/build.sh: this nested module of Traefik's repository is in no module zip)."
+    echo "package ext"
+    for t in $types; do printf '\n// %s is a dynamic configuration extension point.\ntype %s struct{}\n' "$t" "$t"; done
+  } >"$dir/ext.go"
+  log "traefik: made github.com/traefik/traefik/dynamic/ext (types: $(echo $types))"
+}
+
+# github.com/go-acme/lego/v5 at the version Traefik asks for, without the DNS providers of
+# $TRAEFIK_LEGO_DROPPED in its generated provider switch (providers/dns/zz_gen_dns_providers.go):
+# each import and `case` goes, so the SDK modules only they import are never needed, and a
+# configuration naming one of them gets lego's "unrecognized DNS provider".
+traefik_lego_module() {
+  local dir=$1 v=$TRAEFIK_LEGO mod=github.com/go-acme/lego/v5
+  go mod download -json "$mod@$v" >/dev/null
+  rm -rf "$dir" && cp -r "$GOMODCACHE/$mod@$v" "$dir" && chmod -R u+w "$dir"
+  local f=providers/dns/zz_gen_dns_providers.go
+  awk -v drop="$TRAEFIK_LEGO_DROPPED" '
+    BEGIN { n = split(drop, a, " "); for (i = 1; i <= n; i++) d[a[i]] = 1 }
+    /^\t"github.com\/go-acme\/lego\/v5\/providers\/dns\/[a-z0-9]+"$/ {
+      p = $0; sub(/.*\//, "", p); sub(/"$/, "", p); if (p in d) { gone[p]++; next } }
+    /^\tcase / { held = $0; next }
+    held != "" { q = $0; sub(/^\t\treturn /, "", q); sub(/\.NewDNSProvider\(\)$/, "", q)
+                 if (q in d) { gone[q]++; held = ""; next } print held; held = "" }
+    { print }
+    END { for (p in d) if (gone[p] != 2) { print "lego: provider " p " not found" > "/dev/stderr"; exit 1 } }
+  ' "$GOMODCACHE/$mod@$v/$f" >"$dir/$f"
+  log "traefik: lego $v without the DNS providers $TRAEFIK_LEGO_DROPPED"
+}
+
+# The Gateway API's standard-channel CRDs (and the ValidatingAdmissionPolicy upstream ships among
+# them), from the sigs.k8s.io/gateway-api module itself: the files a kustomization.yaml of the
+# module lists (config/crd/standard's, else the standard/ entries of config/crd's), else every
+# config/crd/standard/*.yaml (as upstream's hack/build-install-yaml.sh makes a release's
+# standard-install.yaml), concatenated in that order into
+# $KUBEHA_CACHE/bin/gateway-api-<version>/standard-install.yaml.
+build_gateway_api() {
+  local v=$GATEWAY_API_VERSION mod=sigs.k8s.io/gateway-api
+  local out="$KUBEHA_CACHE/bin/gateway-api-$v"
+  [ -s "$out/standard-install.yaml" ] && { log "gateway-api $v: cached"; return; }
+  go mod download -json "$mod@$v" >/dev/null
+  local crd="$GOMODCACHE/$mod@$v/config/crd" files=() f
+  local dir="$crd/standard"
+  if [ -f "$dir/kustomization.yaml" ]; then
+    mapfile -t files < <(sed -n 's/^ *- *\([^ #]*\.yaml\).*/\1/p' "$dir/kustomization.yaml" | sed "s#^#$dir/#")
+  elif grep -q '^ *- *standard/' "$crd/kustomization.yaml" 2>/dev/null; then  # v1.6: the list is one up
+    mapfile -t files < <(sed -n 's/^ *- *\(standard\/[^ #]*\.yaml\).*/\1/p' "$crd/kustomization.yaml" | sed "s#^#$crd/#")
+  else
+    files=("$dir"/*.yaml)
+  fi
+  [ -e "${files[0]:-}" ] || { log "gateway-api $v: no CRDs in $dir"; return 1; }
+  mkdir -p "$out"
+  {
+    echo "# Gateway API $v, standard channel: config/crd/standard of the $mod@$v module"
+    echo "# (made by kubeha's cluster/lib/build.sh gateway-api)."
+    for f in "${files[@]}"; do
+      echo "---"
+      echo "# ${f#"$GOMODCACHE/$mod@$v/"}"
+      cat "$f"
+      [ -z "$(tail -c1 "$f")" ] || echo
+    done
+  } >"$out/standard-install.yaml.tmp"
+  # Each file says which bundle and channel it is from.
+  local other
+  other=$(grep -h 'gateway.networking.k8s.io/\(bundle-version\|channel\):' "$out/standard-install.yaml.tmp" |
+    grep -vE "bundle-version: $v\$|channel: standard\$" || true)
+  [ -z "$other" ] || { log "gateway-api $v: a file of $dir says $other"; return 1; }
+  mv "$out/standard-install.yaml.tmp" "$out/standard-install.yaml"
+  log "gateway-api $v: $(grep -c '^kind: CustomResourceDefinition' "$out/standard-install.yaml") CRDs in $out/standard-install.yaml"
 }
 
 # kube-network-policies: NetworkPolicy, one host process per node. It queues the first packet
@@ -253,9 +384,10 @@ case "${1:-all}" in
   coredns) build_coredns ;;
   metallb) build_metallb ;;
   traefik) build_traefik ;;
+  gateway-api) build_gateway_api ;;
   kube-network-policies) build_kube_network_policies ;;
   vegeta) build_vegeta ;;
   containerd) build_containerd ;;
-  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_kube_network_policies; build_vegeta ;;
-  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|kube-network-policies|vegeta|all" >&2; exit 2 ;;
+  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_gateway_api; build_kube_network_policies; build_vegeta ;;
+  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|gateway-api|kube-network-policies|vegeta|all" >&2; exit 2 ;;
 esac

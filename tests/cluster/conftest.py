@@ -2,13 +2,27 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import urllib.request
 import uuid
+from pathlib import Path
 
 import pytest
 from waiting import eventually  # tests/waiting.py; the tests here import it from this module too
+
+CLI = str(Path(__file__).resolve().parents[2] / "cluster" / "kubeha-cluster")
+# The cluster under test: the one the environment names, as for kubeha-cluster itself
+# (KUBEHA_CLUSTER=kgw KUBEHA_CLUSTER_INDEX=2 pytest tests/cluster runs them on a cluster of its own).
+CLUSTER_NAME = os.environ.get("KUBEHA_CLUSTER", "kubeha")
+CLUSTER_INDEX = int(os.environ.get("KUBEHA_CLUSTER_INDEX", "0"))
+
+
+def cluster_facts() -> dict:
+    """`kubeha-cluster facts` of the cluster under test."""
+    return json.loads(subprocess.run([CLI, "facts"], check=True, capture_output=True, text=True).stdout)
+
 
 WEB_MANIFEST = """
 apiVersion: apps/v1

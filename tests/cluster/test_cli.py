@@ -2,6 +2,7 @@
 recovers from a crashed run, and `down` leaves the host as it found it."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import re
@@ -11,9 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-CLI = str(ROOT / "cluster" / "kubeha-cluster")
+from conftest import CLI, CLUSTER_INDEX, CLUSTER_NAME  # tests/cluster/conftest.py
 
 pytestmark = pytest.mark.cluster
 
@@ -63,7 +62,7 @@ def host_traces(name: str, index: int) -> list[str]:
 def test_status_says_up_and_exits_zero(cluster):
     p = cli("status")
     assert p.returncode == 0, p.stdout + p.stderr
-    assert "cluster kubeha: up" in p.stdout
+    assert f"cluster {CLUSTER_NAME}: up" in p.stdout
     assert "kube-apiserver" in p.stdout and "running" in p.stdout
 
 
@@ -78,16 +77,29 @@ def test_kubeconfig_and_node_ip_print_what_clients_use(cluster):
     facts = json.loads(cli("facts").stdout)
     assert facts["kubeconfig"] == kubeconfig and facts["node_ip"] == node_ip
     assert facts["ingress_ip"] == cli("ingress-ip").stdout.strip()
+    assert facts["gateway_ip"] == cli("gateway-ip").stdout.strip()
     assert facts["lb_pool"] == cli("lb-pool").stdout.strip()
     assert Path(facts["bin_dir"], "helm").exists()
+    # The range's first address is the Ingress controller's, the second the Gateway's, and MetalLB
+    # hands out the rest.
+    ingress, gateway = (ipaddress.ip_address(facts[k]) for k in ("ingress_ip", "gateway_ip"))
+    first, last = (ipaddress.ip_address(a) for a in facts["lb_pool"].split("-"))
+    assert gateway == ingress + 1 and first == gateway + 1 < last
+    assert facts["gateway"] == {
+        "name": "public", "namespace": "kubeha-ingress",
+        "http_listener": "http", "http_port": 80,
+        "https_listener": "https", "https_port": 443, "https_hostname": "*.kubeha.test",
+        "ca_file": f"/var/lib/kubeha/{CLUSTER_NAME}/pki/gateway/ca.crt",
+        "route_label": "shared-gateway-access=true"}
+    assert Path(facts["gateway"]["ca_file"]).is_file()
 
 
 def test_up_twice_changes_nothing(cluster):
-    before = pids_of("kubeha")
+    before = pids_of(CLUSTER_NAME)
     p = cli("up")
     assert p.returncode == 0, p.stderr
     assert "already up" in p.stderr
-    assert pids_of("kubeha") == before
+    assert pids_of(CLUSTER_NAME) == before
 
 
 def test_two_builds_at_once_both_finish_from_the_cache(cluster):
@@ -129,7 +141,7 @@ def test_up_names_a_missing_command_and_the_package_to_install(tmp_path):
 # it down. A cluster of its own would cost the small machine a third `up` of several minutes.
 @pytest.mark.disruptive
 def test_the_cluster_recovers_from_a_crash_and_down_leaves_the_host_clean(cluster):
-    name = os.environ.get("KUBEHA_CLUSTER", "kubeha")
+    name = CLUSTER_NAME
     assert cli("status").returncode == 0
     # Crash: every process the tool started dies at once; pods and shims stay behind.
     for pid in pids_of(name).values():
@@ -145,4 +157,4 @@ def test_the_cluster_recovers_from_a_crash_and_down_leaves_the_host_clean(cluste
     assert status.returncode == 0 and " Ready " in status.stdout, status.stdout
     down = cli("down")
     assert down.returncode == 0, down.stderr
-    assert host_traces(name, int(os.environ.get("KUBEHA_CLUSTER_INDEX", "0"))) == []
+    assert host_traces(name, CLUSTER_INDEX) == []

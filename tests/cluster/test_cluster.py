@@ -8,7 +8,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import eventually, http_get_in_netns, run_client  # tests/cluster/conftest.py
+from conftest import CLUSTER_NAME, eventually, http_get_in_netns, run_client  # tests/cluster/conftest.py
 
 pytestmark = pytest.mark.cluster
 
@@ -124,7 +124,7 @@ def test_the_clusters_own_processes_share_one_cpu_cgroup_beside_the_pods(cluster
     """Control plane, node daemons and container shims count as one CPU consumer for the
     machine's scheduler (see Cluster.cpu_group), and the facts file names the kubeconfig."""
     from pathlib import Path
-    group = Path("/sys/fs/cgroup/cpu/kubeha/system-kubeha")
+    group = Path(f"/sys/fs/cgroup/cpu/kubeha/system-{CLUSTER_NAME}")
     pids = {int(p) for p in (group / "cgroup.procs").read_text().split()}
     names = set()
     for pid in pids:
@@ -134,5 +134,5 @@ def test_the_clusters_own_processes_share_one_cpu_cgroup_beside_the_pods(cluster
             pass
     for component in ("etcd", "kube-apiserver", "kubelet", "containerd", "kube-proxy"):
         assert component in names, f"{component} is not in {group}: {sorted(names)}"
-    facts = json.loads(Path("/var/lib/kubeha/kubeha/facts.json").read_text())
+    facts = json.loads(Path(f"/var/lib/kubeha/{CLUSTER_NAME}/facts.json").read_text())
     assert facts["kubeconfig"] == str(cluster.kubeconfig)

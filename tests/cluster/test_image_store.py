@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import CLUSTER_NAME  # tests/cluster/conftest.py
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "cluster"))
@@ -47,7 +48,9 @@ def fingerprint(root: Path) -> str:
 def test_every_node_holds_every_image_of_the_store(cluster):
     archives = (store() / "archives").read_text().split()
     assert len(archives) >= 9, archives
-    for sock in sorted((STATE / "kubeha" / "run" / "nodes").glob("*/containerd.sock")):
+    socks = sorted((STATE / CLUSTER_NAME / "run" / "nodes").glob("*/containerd.sock"))
+    assert socks, f"no node of cluster {CLUSTER_NAME} runs a containerd"
+    for sock in socks:
         held = refs(sock)
         for ref in ("docker.io/kubeha/web:v1", "docker.io/kubeha/web:v2", "docker.io/kubeha/web:broken",
                     "docker.io/kubeha/client:v1", "registry.k8s.io/pause:3.10"):
