@@ -163,6 +163,8 @@ class Cluster:
         return {"name": GATEWAY["name"], "namespace": GATEWAY["namespace"],
                 "http_listener": "http", "http_port": 80,
                 "https_listener": "https", "https_port": 443, "https_hostname": GATEWAY["hostname"],
+                # Admits routes of the Gateway's own namespace only (an app's route is refused).
+                "internal_listener": "internal", "internal_hostname": "*.internal." + GATEWAY["domain"],
                 "ca_file": str(self.gateway_pki / "ca.crt"),
                 "route_label": f"{GATEWAY['label_key']}={GATEWAY['label_value']}"}
 

@@ -89,6 +89,7 @@ def test_kubeconfig_and_node_ip_print_what_clients_use(cluster):
         "name": "public", "namespace": "kubeha-ingress",
         "http_listener": "http", "http_port": 80,
         "https_listener": "https", "https_port": 443, "https_hostname": "*.kubeha.test",
+        "internal_listener": "internal", "internal_hostname": "*.internal.kubeha.test",
         "ca_file": f"/var/lib/kubeha/{CLUSTER_NAME}/pki/gateway/ca.crt",
         "route_label": "shared-gateway-access=true"}
     assert Path(facts["gateway"]["ca_file"]).is_file()

@@ -126,12 +126,13 @@ def test_the_gatewayclass_is_accepted_and_the_gateway_programmed_on_its_address(
     g = eventually(programmed, 60)
     assert g["status"]["addresses"] == [{"type": "IPAddress", "value": facts["gateway_ip"]}]
     listeners = {ls["name"]: ls for ls in g["status"]["listeners"]}
-    assert set(listeners) == {gw["http_listener"], gw["https_listener"]}
+    assert set(listeners) == {gw["http_listener"], gw["https_listener"], gw["internal_listener"]}
     for ls in listeners.values():  # the https listener's certificate Secret resolved too
         for kind in ("Accepted", "ResolvedRefs", "Programmed"):
             assert condition(ls, kind, lambda o: o["conditions"])["status"] == "True", ls
     ports = {ls["name"]: ls["port"] for ls in g["spec"]["listeners"]}
-    assert ports == {gw["http_listener"]: gw["http_port"], gw["https_listener"]: gw["https_port"]}
+    assert ports == {gw["http_listener"]: gw["http_port"], gw["https_listener"]: gw["https_port"],
+                     gw["internal_listener"]: gw["http_port"]}
 
 
 def test_a_route_of_a_labelled_namespace_answers_over_http_on_the_gateway_address(cluster, facts, shared):
