@@ -91,8 +91,9 @@ def route_refusals(view):
                 if c is None:
                     lines.append("%s did not set %s" % (where, ctype))
                 else:
-                    lines.append("%s did not accept it: %s=%s %s: %s" % (
-                        where, ctype, c.get("status"), c.get("reason"), c.get("message")))
+                    lines.append("%s did not accept it: %s=%s %s%s" % (
+                        where, ctype, c.get("status"), c.get("reason"),
+                        ": " + c["message"] if c.get("message") else ""))
                 break
     return lines
 
