@@ -37,6 +37,8 @@ class Kube:
         self.helm_bin = f"{facts['bin_dir']}/helm --kubeconfig {facts['kubeconfig']}"
         self.node_ip = facts["node_ip"]
         self.lb_pool = facts["lb_pool"]
+        self.gateway_ip = facts["gateway_ip"]
+        self.gateway_ca = facts["gateway"]["ca_file"]
 
     def kubectl(self, args: str, stdin: str | None = None) -> str:
         cmd = f"{self.kubectl_bin} -n {NAMESPACE} {args}"

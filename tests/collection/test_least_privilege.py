@@ -65,6 +65,8 @@ def test_the_identity_deploys_and_verifies_with_self_heal(bootstrapped):
     flat = run.flat()
     assert "selfheal ok" in flat
     assert "nodeport ok" in flat and "clusterip ok" in flat
+    # The HTTPRoute too, through the shared Gateway it may not read (its address from the inventory).
+    assert "gateway ok 2/2" in flat
 
 
 def test_unknown_image_as_the_identity_is_caught_by_the_rollout_watch(bootstrapped):
@@ -121,3 +123,24 @@ def test_the_identity_cannot_touch_cluster_scoped_objects(bootstrapped):
         assert proc.returncode != 0 and "forbidden" in proc.stderr.lower(), (verb_args, proc.stderr)
     assert app.cluster.kubectl("get", "namespace", "kubeha-coll-should-not-exist",
                                check=False).returncode != 0
+
+
+def test_the_identity_owns_its_httproute_and_nothing_of_the_gateways(bootstrapped):
+    """Routes are the app's (deployed and verified above through the shared Gateway); Gateways
+    and GatewayClasses are the platform team's: not readable, not writable, not even in its own
+    namespace."""
+    app, _ = bootstrapped
+    ns = app.namespace
+    assert as_deployer(app, "auth", "can-i", "patch", "httproutes.gateway.networking.k8s.io",
+                       "-n", ns).stdout.strip() == "yes"
+    for verb_args in (("get", "gateways.gateway.networking.k8s.io", "-n", "kubeha-ingress"),
+                      ("get", "gatewayclasses.gateway.networking.k8s.io"),
+                      ("get", "gateways.gateway.networking.k8s.io", "-n", ns),
+                      ("create", "-n", ns, "-f", "-")):
+        stdin = None
+        if verb_args[0] == "create":
+            stdin = ('{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": '
+                     '{"name": "own"}, "spec": {"gatewayClassName": "kubeha", "listeners": '
+                     '[{"name": "http", "port": 80, "protocol": "HTTP"}]}}')
+        proc = app.cluster.kubectl("--kubeconfig", deployer_kubeconfig(app), *verb_args, check=False, input=stdin)
+        assert proc.returncode != 0 and "forbidden" in proc.stderr.lower(), (verb_args, proc.stderr)

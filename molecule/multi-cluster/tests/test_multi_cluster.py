@@ -1,6 +1,6 @@
 """After deploy on the inventory's two clusters and a promotion of v2 that failed on the second:
-each cluster (one test run per inventory host) serves from its own pods, through its own NodePort
-and its own LoadBalancer address - the first cluster v2 (promoted), the second v1 (rolled back by
+each cluster (one test run per inventory host) serves from its own pods, through its own NodePort,
+its own LoadBalancer address and its own Gateway (the release's HTTPRoute, HTTP and HTTPS) - the first cluster v2 (promoted), the second v1 (rolled back by
 the collection, its release deployed, not pending)."""
 import ipaddress
 import sys
@@ -52,5 +52,19 @@ def test_loadbalancer_address_comes_from_this_clusters_pool_and_answers(kube, ve
     first, last = (ipaddress.ip_address(a) for a in kube.lb_pool.split("-"))
     assert first <= ipaddress.ip_address(ip) <= last
     out = kube.host.run(f"curl -fsS -m 5 http://{ip}/")
+    assert out.rc == 0, out.stderr
+    assert f"kubeha-web version={version}" in out.stdout
+
+
+def test_the_route_is_accepted_and_answers_through_this_clusters_gateway(kube, version):
+    route = kube.json(f"get httproute {RELEASE}")
+    conditions = {c["type"]: c["status"] for p in route["status"]["parents"] for c in p["conditions"]}
+    assert conditions.get("Accepted") == "True" and conditions.get("ResolvedRefs") == "True", route["status"]
+    host = route["spec"]["hostnames"][0]
+    out = kube.host.run(f"curl -fsS -m 5 -H 'Host: {host}' http://{kube.gateway_ip}/")
+    assert out.rc == 0, out.stderr
+    assert f"kubeha-web version={version}" in out.stdout
+    out = kube.host.run(f"curl -fsS -m 5 --cacert {kube.gateway_ca} --resolve {host}:443:{kube.gateway_ip} "
+                        f"https://{host}/")
     assert out.rc == 0, out.stderr
     assert f"kubeha-web version={version}" in out.stdout
