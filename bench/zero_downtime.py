@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Zero downtime under load: constant-rate HTTP load (vegeta, built from its Go module) against
-the webapp chart's LoadBalancer address while one disruption happens, then the figures:
-requests, failed requests (goal 0), rate, p50/p99 latency.
+the webapp chart's LoadBalancer address, or through the cluster's shared Gateway to the release's
+HTTPRoute, while one disruption happens, then the figures: requests, failed requests (goal 0),
+rate, p50/p99 latency.
 
   bench/zero_downtime.py [--rate 250] [--duration 30] [scenario ...]
-  scenarios: upgrade rollback scale delete-pod drain-node  (default: all, in that order)
+  scenarios: upgrade rollback scale delete-pod drain-node upgrade-gateway
+             (default: all, in that order; upgrade-gateway sends the load through the Gateway)
 
 Runs against the cluster named by KUBEHA_CLUSTER/KUBEHA_CLUSTER_INDEX (needs 2 workers). Every
-request goes to the release's LoadBalancer address, inside the cluster's own node range; each
-attack is bounded in rate and duration and stops by itself.
+request goes to the release's LoadBalancer address or the Gateway's, inside the cluster's own
+node range; each attack is bounded in rate and duration and stops by itself.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +70,9 @@ class Result:
 
 
 def attack(url: str, rate: int, duration: float, scenario: str, action=None, action_at: float = 3.0,
-           settle: float = 5.0, timeout: float = 2.0) -> Result:
-    """Send `rate` GETs per second to `url` (keep-alive connections, as a real client pool would).
+           settle: float = 5.0, timeout: float = 2.0, host: str = "") -> Result:
+    """Send `rate` GETs per second to `url` (keep-alive connections, as a real client pool would),
+    with `host` as their Host header when given (a Gateway routes by it).
     Without `action`: for `duration` seconds. With one: `action()` starts `action_at` seconds in,
     and the load goes on until `settle` seconds after it returned (the whole disruption is under
     load), at most MAX_DURATION seconds. Returns the figures."""
@@ -76,7 +80,7 @@ def attack(url: str, rate: int, duration: float, scenario: str, action=None, act
         raise ValueError(f"attack bounded to {MAX_RATE}/s and {MAX_DURATION}s")
     with tempfile.TemporaryDirectory() as tmp:
         targets, results = Path(tmp) / "targets", Path(tmp) / "results.bin"
-        targets.write_text(f"GET {url}\n")
+        targets.write_text(f"GET {url}\n" + (f"Host: {host}\n" if host else ""))
         proc = subprocess.Popen(
             [vegeta_bin(), "attack", f"-rate={rate}/1s",
              f"-duration={MAX_DURATION if action else duration}s",
@@ -109,14 +113,23 @@ def attack(url: str, rate: int, duration: float, scenario: str, action=None, act
 
 
 class Release:
-    """A release of the webapp chart (local values) behind a LoadBalancer Service."""
+    """A release of the webapp chart (local values) behind a LoadBalancer Service, and an
+    HTTPRoute on the cluster's shared Gateway (its namespace labelled as the Gateway admits)."""
 
     def __init__(self, kubectl, helm, namespace: str, name: str = "zd"):
         self.kubectl, self.helm, self.namespace, self.name = kubectl, helm, namespace, name
+        self.gateway = json.loads(cli("facts"))["gateway"]
+        self.hostname = f"{name}-{namespace}.kubeha.test"
+        key, value = route_label(self.gateway)
+        kubectl("label", "namespace", namespace, f"{key}={value}", "--overwrite")
 
     def upgrade(self, *sets: str) -> None:
         args = ["upgrade", "--install", self.name, str(CHART), "-n", self.namespace,
-                "-f", str(LOCAL_VALUES), "--reset-then-reuse-values", "--set", "service.type=LoadBalancer"]
+                "-f", str(LOCAL_VALUES), "--reset-then-reuse-values", "--set", "service.type=LoadBalancer",
+                "--set", "httpRoute.enabled=true",
+                "--set", f"httpRoute.parentRefs[0].name={self.gateway['name']}",
+                "--set", f"httpRoute.parentRefs[0].namespace={self.gateway['namespace']}",
+                "--set", f"httpRoute.hostnames[0]={self.hostname}"]
         for s in sets:
             args += ["--set", s]
         self.helm(*args, "--wait", "--timeout", "300s")
@@ -134,6 +147,21 @@ class Release:
                 return f"http://{ingress[0]['ip']}:{svc['spec']['ports'][0]['port']}/"
             time.sleep(0.5)
         raise RuntimeError("the Service got no LoadBalancer address")
+
+    def gateway_target(self) -> tuple[str, str]:
+        """(URL, Host header) of the release's route on the Gateway, once the Gateway serves it."""
+        url = f"http://{json.loads(cli('facts'))['gateway_ip']}:{self.gateway['http_port']}/"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            req = urllib.request.Request(url, headers={"Host": self.hostname})
+            try:
+                with urllib.request.urlopen(req, timeout=2) as r:
+                    if r.status == 200:
+                        return url, self.hostname
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"the Gateway does not serve {self.hostname}")
 
     def pods(self) -> list[dict]:
         return json.loads(self.kubectl("-n", self.namespace, "get", "pods", "-l",
@@ -183,7 +211,22 @@ def scenarios(rel: Release, kubectl, rate: int, duration: float):
             lambda: kubectl("-n", rel.namespace, "delete", "pod", rel.pods()[0]["metadata"]["name"],
                             "--wait=false")), None),
         "drain-node": (None, then_settled(drain), drain_after),
+        "upgrade-gateway": (upgrade_prepare, then_settled(lambda: rel.upgrade("image.tag=v2")), None),
     }
+
+
+def target(rel: Release, scenario: str, lb_url: str) -> tuple[str, str]:
+    """(URL, Host header) a scenario's load goes to: the Gateway for *-gateway, else the LB."""
+    return rel.gateway_target() if scenario.endswith("-gateway") else (lb_url, "")
+
+
+def route_label(gateway: dict) -> tuple[str, str]:
+    """The namespace label the Gateway's listeners admit routes by (cluster facts)."""
+    label = gateway["route_label"]
+    if isinstance(label, dict):
+        return label["key"], label["value"]
+    key, _, value = str(label).partition("=")
+    return key, value
 
 
 # What kubectl/helm print when the API server did not answer (as opposed to answering "no").
@@ -218,7 +261,8 @@ def main() -> int:
     ap.add_argument("--rate", type=int, default=250, help="requests per second (default 250)")
     ap.add_argument("--duration", type=float, default=30,
                     help="seconds of load without a disruption (with one: until 5 s after it ends)")
-    ap.add_argument("scenario", nargs="*", default=["upgrade", "rollback", "scale", "delete-pod", "drain-node"])
+    ap.add_argument("scenario", nargs="*",
+                    default=["upgrade", "rollback", "scale", "delete-pod", "drain-node", "upgrade-gateway"])
     args = ap.parse_args()
     kubectl, helm = tools()
     ns = f"kubeha-bench-{uuid.uuid4().hex[:6]}"
@@ -236,7 +280,8 @@ def main() -> int:
             if prepare:
                 prepare()
             try:
-                r = attack(url, args.rate, args.duration, name, action)
+                to, host = target(rel, name, url)
+                r = attack(to, args.rate, args.duration, name, action, host=host)
             finally:
                 if after:
                     after()

@@ -1,6 +1,7 @@
 """Zero downtime under load: 250 requests per second through the webapp chart's LoadBalancer
 address (vegeta, keep-alive connections) during an upgrade v1->v2, a rollback, a scale-down
-10->2, a deleted pod and a drained and stopped worker node; not one request may fail. The load
+10->2, a deleted pod and a drained and stopped worker node, and through the cluster's shared
+Gateway (the release's HTTPRoute) during an upgrade v1->v2; not one request may fail. The load
 covers the whole disruption (until its terminating pods are gone). Latency figures are printed
 by bench/zero_downtime.py; this test asserts only the failures."""
 from __future__ import annotations
@@ -30,14 +31,16 @@ def release(cluster, workers):
     kubectl("delete", "namespace", ns, "--wait=false")
 
 
-@pytest.mark.parametrize("scenario", ["upgrade", "rollback", "scale", "delete-pod", "drain-node"])
+@pytest.mark.parametrize("scenario", ["upgrade", "rollback", "scale", "delete-pod", "drain-node",
+                                      "upgrade-gateway"])
 def test_no_request_fails_during(release, scenario):
     rel, table, url = release
     prepare, action, after = table[scenario]
     if prepare:
         prepare()
     try:
-        result = zd.attack(url, RATE, 30, scenario, action)
+        to, host = zd.target(rel, scenario, url)
+        result = zd.attack(to, RATE, 30, scenario, action, host=host)
     finally:
         if after:
             after()
