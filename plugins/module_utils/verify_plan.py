@@ -161,12 +161,15 @@ def _gateway_endpoints(plan, live, settings, path):
         routes = read
     # What release_info could read of each route's Gateways (route_status reads routes only).
     gateways = dict((r.get("name"), r.get("gateways") or {}) for r in read)
-    if not routes:
-        plan["errors"]["gateway"] = "the release has no HTTPRoute (httpRoute.enabled is off)"
-        return
-    refusals = [line for r in routes for line in route_refusals(r)]
+    # route_status's own lines when it ran: they also name a route it could not read.
+    refusals = settings.get("route_refusals")
+    if refusals is None:
+        refusals = [line for r in routes for line in route_refusals(r)]
     if refusals:
         plan["errors"]["gateway"] = "; ".join(refusals)
+        return
+    if not routes:
+        plan["errors"]["gateway"] = "the release has no HTTPRoute (httpRoute.enabled is off)"
         return
     http_port = int(settings.get("gateway_http_port") or 0)
     https_port = int(settings.get("gateway_https_port") or 0)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import string
 import subprocess
 import sys
 import urllib.request
@@ -24,12 +25,17 @@ def cluster_facts() -> dict:
     return json.loads(subprocess.run([CLI, "facts"], check=True, capture_output=True, text=True).stdout)
 
 
+def web_manifest(replicas: int = 3, service_type: str = "NodePort") -> str:
+    """kubeha/web:v1 as a Deployment `web` behind a Service `web` (port 80)."""
+    return string.Template(WEB_MANIFEST).substitute(REPLICAS=replicas, SERVICE_TYPE=service_type)
+
+
 WEB_MANIFEST = """
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, labels: {app: web}}
 spec:
-  replicas: 3
+  replicas: ${REPLICAS}
   revisionHistoryLimit: 5
   selector: {matchLabels: {app: web}}
   strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
@@ -55,7 +61,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: web}
 spec:
-  type: NodePort
+  type: ${SERVICE_TYPE}
   selector: {app: web}
   ports: [{name: http, port: 80, targetPort: http}]
 """
@@ -109,7 +115,7 @@ def namespace(cluster):
 @pytest.fixture(scope="module")
 def web(cluster, namespace):
     """A 3-replica Deployment of kubeha/web:v1 behind a NodePort Service; yields its nodePort."""
-    cluster.kubectl("-n", namespace, "apply", "-f", "-", input=WEB_MANIFEST)
+    cluster.kubectl("-n", namespace, "apply", "-f", "-", input=web_manifest())
     cluster.kubectl("-n", namespace, "rollout", "status", "deploy/web", "--timeout=120s")
     svc = json.loads(cluster.kubectl("-n", namespace, "get", "svc", "web", "-o", "json").stdout)
     node_port = svc["spec"]["ports"][0]["nodePort"]

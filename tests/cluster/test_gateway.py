@@ -13,40 +13,9 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import cluster_facts, eventually  # tests/cluster/conftest.py
+from conftest import cluster_facts, eventually, web_manifest  # tests/cluster/conftest.py
 
 pytestmark = pytest.mark.cluster
-
-BACKEND = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, labels: {app: web}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
-      containers:
-        - name: web
-          image: kubeha/web:v1
-          imagePullPolicy: Never
-          ports: [{name: http, containerPort: 8080}]
-          readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 1}
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities: {drop: [ALL]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: web}
-spec:
-  selector: {app: web}
-  ports: [{name: http, port: 80, targetPort: http}]
-"""
-
 
 def http_route(name: str, hostname: str, gateway: dict) -> str:
     return json.dumps({
@@ -98,7 +67,7 @@ def shared(cluster, facts):
     cluster.kubectl("create", "namespace", ns)
     try:
         cluster.kubectl("label", "namespace", ns, facts["gateway"]["route_label"])
-        cluster.kubectl("-n", ns, "apply", "-f", "-", input=BACKEND)
+        cluster.kubectl("-n", ns, "apply", "-f", "-", input=web_manifest(replicas=1, service_type="ClusterIP"))
         cluster.kubectl("-n", ns, "apply", "-f", "-", input=http_route("web", host, facts["gateway"]))
         cluster.kubectl("-n", ns, "apply", "-f", "-", input=json.dumps({
             "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web"},

@@ -109,6 +109,14 @@ def test_the_judged_routes_route_status_read_replace_the_release_reads(api_objec
     assert "NotAllowedByListeners" in plan["errors"]["gateway"]
 
 
+def test_a_route_route_status_could_not_read_fails_the_check_with_its_reason(api_object):
+    view = routes.route_view(api_object("httproute_accepted"))
+    why = 'reading HTTPRoutes in namespace webapp: forbidden: cannot get resource "httproutes"'
+    plan = verify.verify_plan(with_route(view), {**BASE, "gateway_address": "a", "routes": [],
+                                                 "route_refusals": [why]})
+    assert plan["errors"]["gateway"] == why and plan["controller"] == []
+
+
 def test_a_wildcard_hostname_is_requested_as_a_name_under_it(api_object):
     obj = api_object("httproute_accepted")
     obj["spec"]["hostnames"] = ["*.apps.example.com"]
