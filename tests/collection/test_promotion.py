@@ -7,6 +7,7 @@ multi-cluster scenario deploys with.
 """
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -22,7 +23,8 @@ def fleet(cluster, tmp_path_factory):
     local = yaml.safe_load((ROOT / "inventories" / "local" / "group_vars" / "local.yml").read_text())
     # The local inventory's app and checks; the values that come from the cluster CLI are set here.
     common = {k: v for k, v in local.items()
-              if k.startswith(("install_", "verify_", "kubeha_demo_", "kubeha_local_"))
+              if k.startswith(("install_", "verify_", "kubeha_demo_", "kubeha_local_", "kubeha_extra_",
+                               "kubeha_gateway", "bootstrap_namespace_"))
               and k not in ("install_manage_namespace",)}
     common.update(
         kubeha_cluster_cli=str(ROOT / "cluster" / "kubeha-cluster"),  # the demo values are found beside it
@@ -34,6 +36,9 @@ def fleet(cluster, tmp_path_factory):
         verify_node_addresses=[cluster.node_ip],
         kubeha_ingress_ip=subprocess.run([str(ROOT / "cluster" / "kubeha-cluster"), "ingress-ip"], text=True,
                                          capture_output=True, check=True).stdout.strip(),
+        # The shared Gateway's address, listeners and CA (the route's checks).
+        kubeha_facts=json.loads(subprocess.run([str(ROOT / "cluster" / "kubeha-cluster"), "facts"], text=True,
+                                               capture_output=True, check=True).stdout),
     )
     names = {"stage-a": new_namespace("kubeha-coll-stage"), "prod-b": new_namespace("kubeha-coll-prod")}
     hosts = {h: {"webapp_namespace": ns} for h, ns in names.items()}
