@@ -309,11 +309,26 @@ def helm3_bin() -> Path:
     return CACHE / "bin" / f"helm-{VERSIONS['HELM3_VERSION']}" / "helm"
 
 
+# A cluster's ranges are 10.(217 + 10 x index).0.0/24 up to 10.(219 + 10 x index).0.0/16: the
+# indexes whose second octet stays an octet.
+MAX_CLUSTER_INDEX = (255 - 219) // 10
+
+
+def cluster_index(text: str) -> int:
+    """KUBEHA_CLUSTER_INDEX as the address plan allows it, or a message saying which it allows."""
+    if not text.strip().isdigit() or int(text) > MAX_CLUSTER_INDEX:
+        raise SystemExit(
+            f"kubeha-cluster: KUBEHA_CLUSTER_INDEX must be a whole number from 0 to {MAX_CLUSTER_INDEX}, "
+            f"not {text!r}: cluster N takes the ranges 10.(217+10N).0.0/24 (nodes), 10.(218+10N).0.0/16 "
+            f"(pods) and 10.(219+10N).0.0/16 (Services), and the API port 6443+N")
+    return int(text)
+
+
 def default_cluster() -> Cluster:
     """The cluster the environment names. Its worker count: KUBEHA_WORKERS, else the count it
     is running with, else 2."""
     c = Cluster(name=os.environ.get("KUBEHA_CLUSTER", "kubeha"),
-                index=int(os.environ.get("KUBEHA_CLUSTER_INDEX", "0")))
+                index=cluster_index(os.environ.get("KUBEHA_CLUSTER_INDEX", "0")))
     workers = os.environ.get("KUBEHA_WORKERS") or recorded_workers(c) or "2"
     if not str(workers).isdigit() or int(workers) < 1:
         raise SystemExit(f"kubeha-cluster: KUBEHA_WORKERS must be a whole number ≥ 1, not {workers!r}")

@@ -125,6 +125,16 @@ def test_up_refuses_a_taken_api_port_and_creates_nothing():
     assert host_traces("kubeha-pf", 3) == []
 
 
+@pytest.mark.parametrize("index", ["4", "-1", "one"])
+def test_an_index_outside_the_address_plan_is_refused_naming_the_indexes_it_allows(index):
+    for command in ("facts", "up"):
+        p = cli(command, env=other_cluster("kubeha-pf", index))
+        assert p.returncode != 0
+        assert f"KUBEHA_CLUSTER_INDEX must be a whole number from 0 to 3, not '{index}'" in p.stderr, p.stderr
+        assert "Traceback" not in p.stderr
+    assert host_traces("kubeha-pf", 3) == []
+
+
 def test_up_names_a_missing_command_and_the_package_to_install(tmp_path):
     # A PATH holding every command of this machine except conntrack.
     for d in ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"):
