@@ -142,4 +142,3 @@ def test_with_the_network_policy_the_gateway_reaches_the_pods_and_an_outsider_do
                                 check=False, timeout=30)
         assert p.returncode != 0 and "kubeha-web" not in p.stdout, p.stdout
     assert via_gateway(app)[0] == 200
-    app.play("deploy")  # the policy off again
