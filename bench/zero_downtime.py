@@ -118,7 +118,8 @@ class Release:
 
     def __init__(self, kubectl, helm, namespace: str, name: str = "zd"):
         self.kubectl, self.helm, self.namespace, self.name = kubectl, helm, namespace, name
-        self.gateway = json.loads(cli("facts"))["gateway"]
+        facts = json.loads(cli("facts"))
+        self.gateway, self.gateway_ip = facts["gateway"], facts["gateway_ip"]
         self.hostname = f"{name}-{namespace}.kubeha.test"
         key, value = route_label(self.gateway)
         kubectl("label", "namespace", namespace, f"{key}={value}", "--overwrite")
@@ -150,7 +151,7 @@ class Release:
 
     def gateway_target(self) -> tuple[str, str]:
         """(URL, Host header) of the release's route on the Gateway, once the Gateway serves it."""
-        url = f"http://{json.loads(cli('facts'))['gateway_ip']}:{self.gateway['http_port']}/"
+        url = f"http://{self.gateway_ip}:{self.gateway['http_port']}/"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             req = urllib.request.Request(url, headers={"Host": self.hostname})
@@ -222,10 +223,7 @@ def target(rel: Release, scenario: str, lb_url: str) -> tuple[str, str]:
 
 def route_label(gateway: dict) -> tuple[str, str]:
     """The namespace label the Gateway's listeners admit routes by (cluster facts)."""
-    label = gateway["route_label"]
-    if isinstance(label, dict):
-        return label["key"], label["value"]
-    key, _, value = str(label).partition("=")
+    key, _, value = gateway["route_label"].partition("=")
     return key, value
 
 

@@ -6,8 +6,10 @@ Gateway's reason; switching the route off takes it off the Gateway; with the Net
 Gateway's data plane still reaches the pods and a pod outside the allowed sources does not."""
 from __future__ import annotations
 
+import functools
 import json
 import socket
+import subprocess
 import ssl
 import time
 import urllib.error
@@ -28,8 +30,15 @@ def deployed(app):
     return app, run
 
 
+@functools.lru_cache(maxsize=1)
+def _cluster_facts() -> dict:
+    return json.loads(subprocess.run([str(ROOT / "cluster" / "kubeha-cluster"), "facts"], check=True,
+                                     capture_output=True, text=True).stdout)
+
+
 def facts(app):
-    return json.loads(app.cluster.run(str(ROOT / "cluster" / "kubeha-cluster"), "facts").stdout)
+    """The cluster's facts (Gateway address, listeners, CA), read once per module run."""
+    return _cluster_facts()
 
 
 def hostname(app):
