@@ -84,6 +84,8 @@ def webapp_errors(s):
     _at_least(errors, s, "webapp_rollout_max_restarts", 1)
     _at_least(errors, s, "webapp_api_outage_grace", 0)
     _at_least(errors, s, "webapp_history_max", 0)
+    _at_least(errors, s, "webapp_lock_wait", 0)
+    _at_least(errors, s, "webapp_lock_duration", 3)
     if not s.get("webapp_kubeconfig"):
         errors.append("webapp_kubeconfig must not be empty")
     if "webapp_server_side" in s and str(s["webapp_server_side"]).lower() not in SERVER_SIDE_CHOICES:

@@ -10,7 +10,8 @@ DIGEST = "sha256:" + "b" * 64
 GOOD = {
     "webapp": {"webapp_release": "web", "webapp_namespace": "web", "webapp_rollout_timeout": 300,
                "webapp_rollout_unready_grace": 3, "webapp_rollout_max_restarts": 2,
-               "webapp_api_outage_grace": 60, "webapp_history_max": 10, "webapp_kubeconfig": "~/.kube/config"},
+               "webapp_api_outage_grace": 60, "webapp_history_max": 10, "webapp_kubeconfig": "~/.kube/config",
+               "webapp_lock_wait": 120, "webapp_lock_duration": 30},
     "install": {"install_image_repository": "kubeha/web", "install_image_tag": "v1", "install_image_digest": "",
                 "install_replicas": 2, "install_values": {"image": {"pullPolicy": "Never"}}},
     "upgrade": {"upgrade_image_repository": "", "upgrade_image_tag": "v2", "upgrade_image_digest": "",
@@ -41,6 +42,8 @@ CASES = [
     ("webapp", {"webapp_rollout_max_restarts": 0}, ["webapp_rollout_max_restarts must be >= 1"]),
     ("webapp", {"webapp_api_outage_grace": -1}, ["webapp_api_outage_grace must be >= 0"]),
     ("webapp", {"webapp_history_max": -1}, ["webapp_history_max must be >= 0"]),
+    ("webapp", {"webapp_lock_wait": -5}, ["webapp_lock_wait must be >= 0"]),
+    ("webapp", {"webapp_lock_duration": 2}, ["webapp_lock_duration must be >= 3"]),
     ("webapp", {"webapp_server_side": "sometimes"}, ["webapp_server_side=sometimes must be one of auto, true, false"]),
     ("webapp", {"webapp_kubeconfig": ""}, ["webapp_kubeconfig must not be empty"]),
     ("install", {"install_image_repository": "kubeha/web:v1"},
