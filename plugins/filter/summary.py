@@ -7,6 +7,8 @@ summary_rows(hosts, hostvars, failed_hosts)  one row per cluster from webapp_fin
 summary_table(rows, columns, width=90)      aligned text lines, header first
 summary_notes(hosts, hostvars)              one line per failure or failed check
 summary_done(hosts, hostvars)               one line per operation that went through
+summary_text(rows, columns, done, notes)     the table and its lines as one text, for the terminal
+summary_document(rows, done, notes, ...)     the same as a JSON-ready document, for tools
 """
 
 from __future__ import absolute_import, division, print_function
@@ -110,6 +112,26 @@ def summary_done(hosts, hostvars):
     return lines
 
 
+def summary_text(rows, columns, done=None, notes=None):
+    """The table, then "Done:" and "Problems:" lines, as one multi-line text. One text, not a list
+    of lines: the YAML result format prints a multi-line string as a literal block, whose lines
+    it never folds, where it folds every list item longer than 80 columns mid-row."""
+    lines = summary_table(rows, columns)
+    if done:
+        lines += ["", "Done:"] + list(done)
+    if notes:
+        lines += ["", "Problems:"] + list(notes)
+    return "\n".join(lines)
+
+
+def summary_document(rows, done=None, notes=None, play="", check_mode=False):
+    """What the table says, for tools: the rows as dicts (every column, unabbreviated), and the
+    done and problem lines."""
+    failed = any((r or {}).get("result") in ("FAILED", "ROLLED BACK") for r in rows or [])
+    return dict(play=play, check_mode=bool(check_mode), ok=not (notes or failed),
+                clusters=[dict(r) for r in rows or []], done=list(done or []), problems=list(notes or []))
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -117,4 +139,6 @@ class FilterModule(object):
             "summary_rows": summary_rows,
             "summary_notes": summary_notes,
             "summary_done": summary_done,
+            "summary_text": summary_text,
+            "summary_document": summary_document,
         }

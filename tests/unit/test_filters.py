@@ -73,6 +73,28 @@ def test_summary_table_aligns_columns():
     assert lines[3] == "prod-eu"
 
 
+def test_summary_text_is_one_text_whose_rows_stay_whole_however_wide():
+    long_image = "registry.example.com/team/" + "web" * 30 + ":v1"
+    rows = [{"cluster": "prod-eu", "image": long_image, "result": "FAILED"}]
+    text = summary.summary_text(rows, ["cluster", "image", "result"], done=["prod-eu: upgrade: v1 -> v2"],
+                                notes=["prod-eu: rollout failed"])
+    lines = text.split("\n")
+    assert lines[0].split() == ["CLUSTER", "IMAGE", "RESULT"]
+    assert lines[2].startswith("prod-eu  registry.example.com/team/webweb") and lines[2].endswith("FAILED")
+    assert lines[3:] == ["", "Done:", "prod-eu: upgrade: v1 -> v2", "", "Problems:", "prod-eu: rollout failed"]
+    assert "Done:" not in summary.summary_text(rows, ["cluster"])
+
+
+def test_summary_document_keeps_every_column_unabbreviated_and_says_whether_all_went_well():
+    long_image = "registry.example.com/team/" + "web" * 40 + ":v1"
+    rows = [{"cluster": "stage", "image": long_image, "result": "changed"}]
+    doc = summary.summary_document(rows, ["stage: upgrade: v1 -> v2"], [], "Upgrade the web app", False)
+    assert doc == {"play": "Upgrade the web app", "check_mode": False, "ok": True, "clusters": rows,
+                   "done": ["stage: upgrade: v1 -> v2"], "problems": []}
+    assert not summary.summary_document([{"cluster": "prod", "result": "ROLLED BACK"}])["ok"]
+    assert not summary.summary_document(rows, [], ["stage: check nodeport: FAILED"])["ok"]
+
+
 def test_summary_rows_show_each_clusters_kubernetes_version():
     hostvars = {
         "stage": {"webapp_state": {"namespace": "web", "release": "web"},
