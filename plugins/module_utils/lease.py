@@ -67,7 +67,7 @@ class Observer(object):
 
     def saw(self, lease, now):
         version = (lease or {}).get("metadata", {}).get("resourceVersion")
-        if version != self.version:
+        if self.since is None or version != self.version:
             self.version, self.since = version, now
         return now - self.since
 

@@ -39,6 +39,7 @@ def test_another_holders_lease_is_held_until_seen_unchanged_for_its_duration():
 
 def test_expiry_counts_from_when_this_client_first_saw_the_version_not_from_the_holders_clock():
     observer = lease.Observer()
+    assert observer.saw(None, now=90.0) == 0, "no Lease yet: nothing seen for any time"
     first = live(version="7")
     # renewTime says the Lease was renewed long ago (a holder whose clock is behind); what counts is
     # that it has not changed while this client watched.
