@@ -1,6 +1,8 @@
 {{/*
 Where the pods may run: nodeSelector, tolerations (ValidateTolerations), topology spread
 (validateTopologySpreadConstraints) and affinity (validateAffinity), as core validation checks them.
+The API server only wants a spread's topologyKey non-empty; one that cannot be a node label key is
+refused too, since no node carries it: the spread would never happen, or never schedule a pod.
 */}}
 {{- define "webapp.validateScheduling" -}}
 {{- $v := .Values }}
@@ -33,7 +35,7 @@ Where the pods may run: nodeSelector, tolerations (ValidateTolerations), topolog
 {{- range $i, $c := $v.topologySpreadConstraints }}
 {{- $key := printf "topologySpreadConstraints[%d]" $i }}
 {{- if not (include "webapp.isQualifiedName" $c.topologyKey) }}
-{{- fail (printf "%s.topologyKey (%q) is not a node label key (an optional DNS prefix, '/', and a name of at most 63 characters)" $key $c.topologyKey) }}
+{{- fail (printf "%s.topologyKey (%q) is not a node label key (an optional DNS prefix, '/', and a name of at most 63 characters): no node can carry it, so the pods are never spread (with DoNotSchedule, never scheduled)" $key $c.topologyKey) }}
 {{- end }}
 {{- $pair := printf "%s, %s" $c.topologyKey $c.whenUnsatisfiable }}
 {{- if hasKey $pairs $pair }}
@@ -57,7 +59,7 @@ Where the pods may run: nodeSelector, tolerations (ValidateTolerations), topolog
 {{- end }}
 {{- else if $v.topologySpread.enabled }}
 {{- if not (include "webapp.isQualifiedName" $v.topologySpread.topologyKey) }}
-{{- fail (printf "topologySpread.topologyKey (%q) is not a node label key (an optional DNS prefix, '/', and a name of at most 63 characters)" $v.topologySpread.topologyKey) }}
+{{- fail (printf "topologySpread.topologyKey (%q) is not a node label key (an optional DNS prefix, '/', and a name of at most 63 characters): no node can carry it, so the pods are never spread (with DoNotSchedule, never scheduled)" $v.topologySpread.topologyKey) }}
 {{- end }}
 {{- end }}
 {{- include "webapp.validateAffinity" . }}
