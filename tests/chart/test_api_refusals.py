@@ -78,6 +78,12 @@ REFUSED = [
          "image.tag (" + "v" * 62 + ".1) becomes the app.kubernetes.io/version label", "a label value must start and end"),
     case("image-name-too-long", {"image": {"repository": "registry.example.com/" + "a" * 240}},
          "image.repository is 261 characters long", "InvalidImageName"),
+    case("test-image-name-too-long", {"tests": {"image": {"repository": "a" * 256}}},
+         "tests.image.repository is 256 characters long", "InvalidImageName"),
+    case("pod-annotations-too-big", {"podAnnotations": {"big": "x" * 262_142}},
+         "podAnnotations hold 262145 bytes", "at most 256 KiB"),
+    case("service-annotations-too-big", {"service": {"annotations": {"a": "x" * 200_000, "b": "y" * 70_000}}},
+         "service.annotations hold 270002 bytes", "at most 256 KiB"),
     # What the chart renders itself, next to the user's keys.
     case("checksum-annotation-collision", {"config": {"env": {"A": "1"}}, "podAnnotations": {"checksum/config": "x"}},
          "podAnnotations.checksum/config is the chart's own annotation", "rendered twice"),
@@ -268,6 +274,17 @@ REFUSED = [
 ]
 
 
+# Names the API server takes as DNS subdomains: at most 253 characters (values.schema.json).
+SUBDOMAIN = ".".join(["a" * 63] * 4)
+SCHEMA_REFUSED = [
+    case("priority-class-name-too-long", {"priorityClassName": SUBDOMAIN}, "'/priorityClassName'", "maxLength"),
+    case("service-account-name-too-long", {"serviceAccount": {"create": True, "name": SUBDOMAIN}},
+         "'/serviceAccount/name'", "maxLength"),
+    case("ingress-class-name-too-long", {"ingress": {"enabled": True, "className": SUBDOMAIN}},
+         "'/ingress/className'", "maxLength"),
+]
+
+
 @pytest.mark.parametrize("values, key, why, release", REFUSED)
 def test_values_the_api_would_refuse_are_refused_naming_the_key(render, values, key, why, release):
     err = render.error(values=values, release=release)
@@ -276,8 +293,15 @@ def test_values_the_api_would_refuse_are_refused_naming_the_key(render, values, 
     assert why in err, f"{why!r} not in helm's error:\n{err}"
 
 
+@pytest.mark.parametrize("values, key, why, release", SCHEMA_REFUSED)
+def test_names_too_long_for_the_api_are_refused_by_the_schema(render, values, key, why, release):
+    err = render.error(values=values, release=release)
+    assert "values don't meet the specifications of the schema" in err
+    assert key in err and why in err, err
+
+
 def test_there_are_at_least_forty_new_refusals():
-    assert len(REFUSED) >= 40
+    assert len(REFUSED) + len(SCHEMA_REFUSED) >= 40
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,6 +317,10 @@ GOOD = {
     "fullname-at-53": {"fullnameOverride": "w" * 53},
     "tag-ending-in-digit": {"image": {"tag": "1.0_rc-2"}},
     "digest-with-odd-tag": {"image": {"tag": "v1", "digest": "sha256:" + "ab" * 32}},
+    "annotations-at-256-kib": {"podAnnotations": {"big": "x" * 262_141}, "service": {"annotations": {"big": "x" * 262_141}}},
+    "names-at-253": {"priorityClassName": SUBDOMAIN[:253], "serviceAccount": {"create": True, "name": SUBDOMAIN[:253]},
+                     "ingress": {"enabled": True, "className": SUBDOMAIN[:253]}},
+    "image-names-at-255": {"image": {"repository": "a" * 255}, "tests": {"image": {"repository": "b" * 255}}},
     "checksum-annotation-without-config": {"podAnnotations": {"checksum/config": "x"}},
     "change-cause-annotation-alone": {"deploymentAnnotations": {"kubernetes.io/change-cause": "v1"}},
     "env-relaxed-name": {"env": [{"name": "my.env-name with space", "value": "1"}, {"name": "B"}]},

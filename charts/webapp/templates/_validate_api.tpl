@@ -43,6 +43,21 @@ Names the chart derives from values, and what the chart itself puts next to the 
 {{- if gt (len $v.image.repository) 255 }}
 {{- fail (printf "image.repository is %d characters long: an image name is at most 255 characters (the kubelet refuses it: InvalidImageName)" (len $v.image.repository)) }}
 {{- end }}
+{{- if gt (len $v.tests.image.repository) 255 }}
+{{- fail (printf "tests.image.repository is %d characters long: an image name is at most 255 characters (the kubelet refuses it: InvalidImageName)" (len $v.tests.image.repository)) }}
+{{- end }}
+{{- /* ValidateAnnotationsSize: keys and values of one object's annotations, 256 KiB at most. */}}
+{{- $annotations := dict "deploymentAnnotations" $v.deploymentAnnotations "podAnnotations" $v.podAnnotations "service.annotations" $v.service.annotations }}
+{{- if $v.ingress.enabled }}{{ $_ := set $annotations "ingress.annotations" $v.ingress.annotations }}{{ end }}
+{{- if $v.httpRoute.enabled }}{{ $_ := set $annotations "httpRoute.annotations" $v.httpRoute.annotations }}{{ end }}
+{{- if $v.serviceAccount.create }}{{ $_ := set $annotations "serviceAccount.annotations" $v.serviceAccount.annotations }}{{ end }}
+{{- range $key, $map := $annotations }}
+{{- $size := 0 }}
+{{- range $k, $val := $map | default dict }}{{ $size = add $size (len $k) (len (toString $val)) }}{{ end }}
+{{- if gt $size 262144 }}
+{{- fail (printf "%s hold %d bytes: an object's annotations (keys and values) hold at most 256 KiB (262144 bytes)" $key $size) }}
+{{- end }}
+{{- end }}
 {{- /* Keys the chart sets itself: a user's copy would be rendered twice, one silently lost. */}}
 {{- if and (or $v.config.env $v.config.files) (hasKey ($v.podAnnotations | default dict) "checksum/config") }}
 {{- fail "podAnnotations.checksum/config is the chart's own annotation (the config checksum that rolls the pods when config changes): it would be rendered twice" }}
