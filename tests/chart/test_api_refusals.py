@@ -236,8 +236,9 @@ REFUSED = [
     case("source-range-prefix", {"service": {"type": "LoadBalancer", "loadBalancerSourceRanges": ["10.0.0.0/33"]}},
          "service.loadBalancerSourceRanges[0] (10.0.0.0/33)", "prefix length above 32"),
     # The Ingress.
-    case("ingress-host-ip", ingress({"host": "10.1.2.3", "paths": [{"path": "/"}]}),
-         "ingress.hosts[0].host (10.1.2.3) is an IP address", "must be a DNS name"),
+    case("ingress-host-ip", ingress({"host": "shop.example.com", "paths": [{"path": "/"}]},
+                                    {"host": "010.1.2.255", "paths": [{"path": "/"}]}),
+         "ingress.hosts[1].host (010.1.2.255) is an IP address", "must be a DNS name"),
     case("ingress-host-too-long", ingress({"host": ".".join(["a" * 63] * 4), "paths": [{"path": "/"}]}),
          "ingress.hosts[0].host is 255 characters long", "at most 253"),
     case("ingress-path-double-slash", ingress(path("/api//v1")),
@@ -348,7 +349,8 @@ GOOD = {
     "spread-same-key-two-modes": spread(constraint(minDomains=2, labelSelector={"matchLabels": {"a": "b"},
                                         "matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["db"]}]},
                                         matchLabelKeys=["pod-template-hash"]),
-                                        constraint(whenUnsatisfiable="ScheduleAnyway")),
+                                        constraint(whenUnsatisfiable="ScheduleAnyway", labelSelector={},
+                                                   matchLabelKeys=["pod-template-hash"])),
     "affinity-edges": {"affinity": {
         "nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
             {"weight": 100, "preference": {"matchExpressions": [{"key": "disk", "operator": "Exists"}]}}]},
@@ -361,6 +363,7 @@ GOOD = {
     "ingress-edges": ingress({"host": "*.example.com", "paths": [{"path": "/a.b/..c", "pathType": "Exact"},
                                                                   {"path": "//odd", "pathType": "ImplementationSpecific"}]},
                              {"host": ".".join(["a" * 63] * 3) + "." + "b" * 61, "paths": [{"path": "/"}]},
+                             {"host": "1.2.3.256", "paths": [{"path": "/"}]},
                              tls=[{"secretName": "tls", "hosts": ["*.example.com", "shop.example.com"]}]),
     "network-policy-edges": {"networkPolicy": {"enabled": True, "allowCIDRs": ["2001:db8::/32", "0.0.0.0/0"], "egress": {
         "restrict": True, "extraRules": [{

@@ -22,7 +22,11 @@ The Service (ValidateService), the Ingress (ValidateIngress) and the NetworkPoli
 {{- range $i, $h := $ing.hosts }}
 {{- $key := printf "ingress.hosts[%d]" $i }}
 {{- if $h.host }}
-{{- if regexMatch "^[0-9]+(\\.[0-9]+){3}$" $h.host }}
+{{- /* As the API server parses IPs: four decimal octets up to 255 (leading zeros allowed). */}}
+{{- $octets := splitList "." $h.host }}
+{{- $isIP := regexMatch "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$" $h.host }}
+{{- range $octets }}{{ if and $isIP (gt (atoi .) 255) }}{{ $isIP = false }}{{ end }}{{ end }}
+{{- if $isIP }}
 {{- fail (printf "%s.host (%s) is an IP address: an Ingress host must be a DNS name (leave it empty to match every host)" $key $h.host) }}
 {{- end }}
 {{- if gt (len $h.host) 253 }}

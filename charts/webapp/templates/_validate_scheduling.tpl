@@ -45,7 +45,8 @@ refused too, since no node carries it: the spread would never happen, or never s
 {{- if and (hasKey $c "minDomains") (ne $c.whenUnsatisfiable "DoNotSchedule") }}
 {{- fail (printf "%s.minDomains is set but %s.whenUnsatisfiable is %s: minDomains works only with DoNotSchedule" $key $key $c.whenUnsatisfiable) }}
 {{- end }}
-{{- if and $c.matchLabelKeys (not $c.labelSelector) }}
+{{- /* An empty labelSelector ({}) is still a selector; only a missing one is refused. */}}
+{{- if and $c.matchLabelKeys (kindIs "invalid" $c.labelSelector) }}
 {{- fail (printf "%s.matchLabelKeys is set without %s.labelSelector: the keys narrow a selector, so one must be set" $key $key) }}
 {{- end }}
 {{- range $j, $k := $c.matchLabelKeys }}
