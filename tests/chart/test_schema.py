@@ -397,7 +397,7 @@ def test_every_ci_matrix_passes_the_schema(render, matrix):
     {"image": {"repository": "localhost:5000/team/app", "digest": SHA}},
     {"strategy": {"maxSurge": "100%", "maxUnavailable": "25%"}},
     {"resources": {"requests": {"cpu": 0.5, "memory": "1.5Gi", "ephemeral-storage": "1G"},
-                   "limits": {"nvidia.com/gpu": 1}}},
+                   "limits": {"memory": "1.5Gi", "nvidia.com/gpu": 1}}},
     {"podDisruptionBudget": {"enabled": True, "maxUnavailable": "50%"}},
     {"autoscaling": {"enabled": True, "targetCPUUtilizationPercentage": None, "targetMemoryUtilizationPercentage": 75}},
     {"ingress": {"enabled": True, "hosts": [{"host": "*.example.com", "paths": [{"path": "/"}]}]}},

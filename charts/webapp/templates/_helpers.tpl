@@ -192,6 +192,7 @@ key(s) and the reason; nothing is rendered.
 {{- if $v.httpRoute.enabled }}
 {{- include "webapp.validateHTTPRoute" . }}
 {{- end }}
+{{- include "webapp.validateAPI" . }}
 {{- end }}
 
 {{/*
