@@ -186,14 +186,15 @@ def log_tail(text, limit=LOG_LINES):
 def explain(pods, events=None, logs=None):
     """pods (those pods_to_explain() picked), their events (Event items, or a LogUnavailable when
     they could not be read) and logs ({(pod, container, previous): text or LogUnavailable}) ->
-    dict(lines=[...], short="...").
+    dict(lines=[...], short="...", logged="...").
 
     lines: the full explanation, a pod's line then its events and log lines, indented; a log
     that repeats one shown for another pod is named, not repeated. short: the first pod's state
-    and the last line its failing container logged, for a summary line.
+    and the last line its failing container logged, for a summary line. logged: that last line
+    alone ('' when none), for a message that says the pod's state already.
     """
     logs = logs or {}
-    lines, shown, short = [], {}, ""
+    lines, shown, short, logged = [], {}, "", ""
     for pod in pods:
         name = pod["metadata"]["name"]
         lines.append(pod_line(pod))
@@ -224,11 +225,21 @@ def explain(pods, events=None, logs=None):
             lines.append("  %s, last %d lines:" % (which, len(tail)))
             lines.extend("    " + line for line in tail)
         if not short:
+            logged = clip(last_line, 120)
             cs = failing_container(pod)
             short = "%s: %s" % (name, container_line(cs) if cs else pod_line(pod).split("): ", 1)[-1])
             if last_line:
                 short += "; it logged: %s" % clip(last_line, 120)
-    return dict(lines=lines, short=clip(short, 300))
+    return dict(lines=lines, short=clip(short, 300), logged=logged)
+
+
+def short_for(explanation, named_pod):
+    """What a verdict's message lacks, for its summary line: a verdict naming the pod explained
+    first says its state already - the line it logged is what it lacks; any other verdict
+    (ProgressDeadlineExceeded, a timeout) lacks the state too."""
+    if named_pod and explanation["short"].startswith(named_pod + ":"):
+        return ("it logged: " + explanation["logged"]) if explanation["logged"] else ""
+    return explanation["short"]
 
 
 def unreadable(exc, what):

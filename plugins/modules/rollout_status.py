@@ -184,7 +184,9 @@ explanation:
   type: list
   elements: str
 explanation_short:
-  description: The first failing pod's state and the last line it logged, for a summary line.
+  description:
+    - What the first line of a failed task's message adds to RV(message), for a summary line - the
+      last line the failing pod logged; when RV(message) names no pod, that pod's state too.
   returned: when status is failed or timeout
   type: str
 probe:
@@ -303,7 +305,7 @@ class Watcher(object):
         read now. Never fails the watch: what cannot be read is said instead."""
         dep, pods, first = self.seen
         if dep is None:
-            return dict(lines=[], short="")
+            return dict(lines=[], short="", logged="")
         try:
             if pods is None:  # a failure the Deployment's status showed: its pods were not read
                 pods = self.replica_sets_and_pods(dep)[1]
@@ -331,7 +333,7 @@ class Watcher(object):
             return failure_report.explain(pods, events, logs)
         except Exception as exc:
             text = "the failing pods could not be read to explain the failure: %s" % describe_error(exc, self.c)
-            return dict(lines=[text], short="")
+            return dict(lines=[text], short="", logged="")
 
     def run(self):
         start = time.time()
@@ -364,7 +366,8 @@ class Watcher(object):
                    deployment=self.name)
         if status in ("failed", "timeout"):
             why = self.explanation()
-            out.update(explanation=why["lines"], explanation_short=why["short"])
+            out.update(explanation=why["lines"],
+                       explanation_short=failure_report.short_for(why, self.seen[2]))
         out.update(st or dict(revision="", images=[], replicas={}))
         return out
 

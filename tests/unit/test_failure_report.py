@@ -24,6 +24,7 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.failure_report impor
     pod_line,
     pods_to_explain,
     redact,
+    short_for,
     unreadable,
 )
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_http import ApiError
@@ -156,6 +157,7 @@ def test_a_crash_loop_is_explained_by_its_events_and_the_log_of_the_instance_bef
                                 "    starting", "    kubeha-test: config missing"]
     assert out["short"].startswith(CRASHING + ": waiting CrashLoopBackOff")
     assert out["short"].endswith("; it logged: kubeha-test: config missing")
+    assert out["logged"] == "kubeha-test: config missing"
 
 
 def test_the_same_log_of_a_second_pod_is_named_not_repeated(api_object):
@@ -190,7 +192,7 @@ def test_an_empty_log_is_said_empty(api_object):
 
 
 def test_no_pods_explain_nothing():
-    assert explain([], [], {}) == dict(lines=[], short="")
+    assert explain([], [], {}) == dict(lines=[], short="", logged="")
 
 
 def test_the_whole_explanation_is_bounded(api_object):
@@ -212,3 +214,16 @@ def test_the_whole_explanation_is_bounded(api_object):
     assert len(out["lines"]) == 3 * (1 + 5 + 1 + 20)
     assert all(len(line) <= LINE_CHARS + 4 for line in out["lines"])
     assert len(out["short"]) <= 300
+
+
+def test_a_verdict_naming_the_pod_gets_only_the_line_it_logged_added(api_object):
+    out = explain([api_object("rollout_pod_crash_loop_back_off")], [],
+                  {(CRASHING, "web", True): "kubeha-test: config missing"})
+    assert short_for(out, CRASHING) == "it logged: kubeha-test: config missing"
+    assert short_for(dict(out, logged=""), CRASHING) == ""
+
+
+def test_a_verdict_naming_no_pod_gets_the_pods_state_too(api_object):
+    out = explain([api_object("rollout_pod_crash_loop_back_off")], [], {})
+    assert short_for(out, None) == out["short"] == CRASHING + ": waiting CrashLoopBackOff, " \
+        "last terminated Error (exit code 1), 1 restart"
