@@ -29,6 +29,10 @@ LINE_CHARS = 200
 # Bytes of log read per container: LOG_LINES lines of up to a few hundred characters.
 LOG_BYTES = 16384
 
+# What the API answers (200) for the log of an instance the node no longer keeps: the kubelet
+# keeps one dead instance per container, so a container in state "terminated" has no "previous".
+NOT_KEPT = "unable to retrieve container logs for "
+
 # key=value / key: value where the key names a credential, and bearer tokens.
 SECRET_RE = re.compile(
     r"(?i)\b((?:[a-z0-9_.-]*)(?:password|passwd|secret|token|api[_-]?key|access[_-]?key|credentials?)"
@@ -208,6 +212,8 @@ def explain(pods, events=None, logs=None):
             got = logs.get((name, container, previous))
             if got is None:
                 continue
+            if not isinstance(got, LogUnavailable) and got.startswith(NOT_KEPT):
+                got = LogUnavailable("not kept by the node any more")
             if isinstance(got, LogUnavailable):
                 lines.append("  %s: %s" % (which, got.reason))
                 continue

@@ -7,6 +7,7 @@ cluster with their events and logs).
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 
@@ -227,3 +228,48 @@ def test_a_verdict_naming_no_pod_gets_the_pods_state_too(api_object):
     out = explain([api_object("rollout_pod_crash_loop_back_off")], [], {})
     assert short_for(out, None) == out["short"] == CRASHING + ": waiting CrashLoopBackOff, " \
         "last terminated Error (exit code 1), 1 restart"
+
+
+# --------------------------------------------------------------------------- recorded on the cluster
+# A Deployment of kubeha/client:v1 whose command writes three lines (one of them with a password)
+# and exits 3, in a restricted namespace of the local cluster: the pod in back-off, the pod between
+# two back-offs (its current instance terminated), its events, its logs, and what the API answered
+# an identity that may not read logs.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+RECORDED = "webapp-995798d86-smmzg"
+
+
+def recorded_log(name):
+    return (FIXTURES / name).read_text()
+
+
+def test_a_recorded_crash_loop_is_explained_by_its_events_and_what_it_logged(api_object):
+    pod = api_object("explain_pod_crash_loop_back_off")
+    assert log_requests(pod) == [("webapp", True)]
+    out = explain(pods_to_explain([pod], RECORDED), api_object("explain_events_crash_loop"),
+                  {(RECORDED, "webapp", True): recorded_log("explain_log_crash_loop_previous.txt")})
+    assert out["lines"][0] == ("pod %s (Running, node kgw-n1): container webapp waiting CrashLoopBackOff, "
+                               "last terminated Error (exit code 3), 4 restarts" % RECORDED)
+    events = [line for line in out["lines"] if line.startswith("  event: ")]
+    assert len(events) == 5 and events[-1].startswith("  event: Warning BackOff (x")
+    assert out["lines"][-4:] == ["  log of container webapp (previous instance), last 3 lines:",
+                                 "    kubeha-test: config missing", "    starting webapp",
+                                 "    connecting with password=<redacted>"]
+    assert "hunter2" not in " ".join(out["lines"]) + out["short"]
+
+
+def test_between_two_back_offs_the_terminated_instance_is_read_and_the_one_before_is_gone(api_object):
+    pod = api_object("explain_pod_crash_loop_terminated")
+    assert log_requests(pod) == [("webapp", False), ("webapp", True)]
+    out = explain([pod], [], {(RECORDED, "webapp", False): recorded_log("explain_log_crash_loop_previous.txt"),
+                              (RECORDED, "webapp", True): recorded_log("explain_log_previous_not_kept.txt")})
+    assert "container webapp terminated Error (exit code 3), last terminated Error (exit code 3), 3 restarts" \
+        in out["lines"][0]
+    assert "  log of container webapp (previous instance): not kept by the node any more" in out["lines"]
+    assert out["logged"] == "connecting with password=<redacted>"
+
+
+def test_a_recorded_403_on_pods_log_says_the_identity_may_not_read_it(api_object):
+    status = (FIXTURES / "explain_status_403_pods_log.json").read_text()
+    got = unreadable(ApiError(403, "Forbidden", status), "pods/log")
+    assert got == LogUnavailable("not readable with this identity (403 Forbidden on pods/log)")
