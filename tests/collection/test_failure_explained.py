@@ -6,7 +6,8 @@ at once with the reason instead of waiting out its retries.
 One release walked through the steps, in order: deployed (v1); upgraded to an image that crashes
 at start (kubeha/web:crash logs a line and exits 1: a crash loop, rolled back); upgraded to a
 command that writes a message and exits 3 (kubeha/client with the chart's `command`, rolled
-back); then its image changed by hand (kubectl set image) and verified.
+back); then its image changed by hand (kubectl set image) and verified; then scaled to zero by
+hand and verified.
 """
 from __future__ import annotations
 
@@ -110,3 +111,14 @@ def test_verify_of_an_image_changed_by_hand_fails_at_once_naming_both_images(rel
     for task in ("ClusterIP from a short-lived client pod", "NodePort, LoadBalancer, Ingress and Gateway",
                  "every replica ready, running the release's image"):
         assert re.search(re.escape(task) + r"[^*]*\*+\s+skipping:", flat), f"{task} ran:\n{run.tail(60)}"
+
+
+def test_verify_of_a_deployment_scaled_to_zero_fails_at_once_without_a_request(release):
+    app, play = release
+    app.cluster.kubectl("scale", f"deployment/{app.name}", "--replicas=0", "-n", app.namespace)
+    run = play("verify", expect_ok=False)
+    flat = run.flat()
+    reason = "the Deployment is scaled to zero: no pod serves the Service, not requested"
+    for check in ("clusterip", "nodeport", "loadbalancer", "ingress", "gateway"):
+        assert f"{check}: {reason}" in flat, run.tail(60)
+    assert "attempts" not in flat.split("Verify | every check passed")[-1], run.tail(60)
