@@ -40,17 +40,18 @@ SECRET_RE = re.compile(
 BEARER_RE = re.compile(r"(?i)\b(bearer|basic)\s+[a-z0-9._~+/=-]{8,}")
 
 
-class LogUnavailable(object):
-    """A log that could not be read: why, in words (e.g. the identity may not read logs)."""
+class Unreadable(object):
+    """A log or a pod's events that could not be read: why, in words (e.g. the identity may not
+    read logs)."""
 
     def __init__(self, reason):
         self.reason = reason
 
     def __eq__(self, other):
-        return isinstance(other, LogUnavailable) and other.reason == self.reason
+        return isinstance(other, Unreadable) and other.reason == self.reason
 
     def __repr__(self):
-        return "LogUnavailable(%r)" % self.reason
+        return "Unreadable(%r)" % self.reason
 
 
 def clip(text, limit=LINE_CHARS):
@@ -188,8 +189,8 @@ def log_tail(text, limit=LOG_LINES):
 
 
 def explain(pods, events=None, logs=None):
-    """pods (those pods_to_explain() picked), their events (Event items, or a LogUnavailable when
-    they could not be read) and logs ({(pod, container, previous): text or LogUnavailable}) ->
+    """pods (those pods_to_explain() picked), their events (Event items, or an Unreadable when
+    they could not be read) and logs ({(pod, container, previous): text or Unreadable}) ->
     dict(lines=[...], short="...", logged="...").
 
     lines: the full explanation, a pod's line then its events and log lines, indented; a log
@@ -202,7 +203,7 @@ def explain(pods, events=None, logs=None):
     for pod in pods:
         name = pod["metadata"]["name"]
         lines.append(pod_line(pod))
-        if isinstance(events, LogUnavailable):
+        if isinstance(events, Unreadable):
             lines.append("  events: %s" % events.reason)
         else:
             lines.extend("  " + clip("event: " + e) for e in last_events(events, name))
@@ -212,9 +213,9 @@ def explain(pods, events=None, logs=None):
             got = logs.get((name, container, previous))
             if got is None:
                 continue
-            if not isinstance(got, LogUnavailable) and got.startswith(NOT_KEPT):
-                got = LogUnavailable("not kept by the node any more")
-            if isinstance(got, LogUnavailable):
+            if not isinstance(got, Unreadable) and got.startswith(NOT_KEPT):
+                got = Unreadable("not kept by the node any more")
+            if isinstance(got, Unreadable):
                 lines.append("  %s: %s" % (which, got.reason))
                 continue
             tail = log_tail(got)
@@ -249,15 +250,15 @@ def short_for(explanation, named_pod):
 
 
 def unreadable(exc, what):
-    """A LogUnavailable for an API error met reading `what` (e.g. "pods/log"): the explanation
+    """An Unreadable for an API error met reading `what` (e.g. "pods/log"): the explanation
     says the identity may not read it (401, 403) or what the API answered, and goes on."""
     status = getattr(exc, "status", None)
     if status in (401, 403):
-        return LogUnavailable("not readable with this identity (%s %s on %s)" % (
+        return Unreadable("not readable with this identity (%s %s on %s)" % (
             status, getattr(exc, "reason", "") or "Forbidden", what))
     body = getattr(exc, "body", "") or ""
     try:
         message = json.loads(body).get("message") or ""
     except (ValueError, AttributeError):
         message = ""
-    return LogUnavailable("not read: %s" % clip(message or str(exc), 160))
+    return Unreadable("not read: %s" % clip(message or str(exc), 160))

@@ -16,7 +16,7 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.failure_report impor
     LOG_LINES,
     MAX_EVENTS,
     MAX_PODS,
-    LogUnavailable,
+    Unreadable,
     explain,
     failing_container,
     last_events,
@@ -184,7 +184,7 @@ def test_a_log_the_identity_may_not_read_is_said_so(api_object):
 def test_a_log_the_api_cannot_give_says_what_the_api_answered(api_object):
     gone = unreadable(ApiError(400, "Bad Request", '{"kind":"Status","message":"previous terminated '
                                'container \\"web\\" in pod \\"x\\" not found"}'), "pods/log")
-    assert gone == LogUnavailable('not read: previous terminated container "web" in pod "x" not found')
+    assert gone == Unreadable('not read: previous terminated container "web" in pod "x" not found')
 
 
 def test_an_empty_log_is_said_empty(api_object):
@@ -272,4 +272,4 @@ def test_between_two_back_offs_the_terminated_instance_is_read_and_the_one_befor
 def test_a_recorded_403_on_pods_log_says_the_identity_may_not_read_it(api_object):
     status = (FIXTURES / "explain_status_403_pods_log.json").read_text()
     got = unreadable(ApiError(403, "Forbidden", status), "pods/log")
-    assert got == LogUnavailable("not readable with this identity (403 Forbidden on pods/log)")
+    assert got == Unreadable("not readable with this identity (403 Forbidden on pods/log)")
