@@ -7,7 +7,7 @@ One release walked through the steps, in order: deployed (v1); upgraded to an im
 at start (kubeha/web:crash logs a line and exits 1: a crash loop, rolled back); upgraded to a
 command that writes a message and exits 3 (kubeha/client with the chart's `command`, rolled
 back); then its image changed by hand (kubectl set image) and verified; then scaled to zero by
-hand and verified.
+hand and verified. Last, an identity that may not read logs or events watches a crash loop.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import shutil
 import pytest
 import yaml
 
-from playlib import LOCAL_INVENTORY, ROOT, run_playbook
+from playlib import LOCAL_INVENTORY, ROOT, run_module, run_playbook
 
 pytestmark = pytest.mark.cluster
 
@@ -122,3 +122,68 @@ def test_verify_of_a_deployment_scaled_to_zero_fails_at_once_without_a_request(r
     for check in ("clusterip", "nodeport", "loadbalancer", "ingress", "gateway"):
         assert f"{check}: {reason}" in flat, run.tail(60)
     assert "attempts" not in flat.split("Verify | every check passed")[-1], run.tail(60)
+
+
+CRASHING_DEPLOYMENT = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: crashing}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: crashing}}
+  template:
+    metadata: {labels: {app: crashing}}
+    spec:
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+        - name: web
+          image: kubeha/web:crash
+          imagePullPolicy: Never
+          securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+          # Without a probe the container counts as ready for the instant it runs.
+          readinessProbe: {httpGet: {path: /readyz, port: 8080}, periodSeconds: 2}
+"""
+
+# An identity that may watch rollouts but read neither logs nor events.
+WATCH_ONLY = """
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: watch-only}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: watch-only}
+rules:
+  - {apiGroups: [apps], resources: [deployments, replicasets], verbs: [get, list]}
+  - {apiGroups: [""], resources: [pods], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: watch-only}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: watch-only}
+subjects: [{kind: ServiceAccount, name: watch-only}]
+"""
+
+
+def test_an_identity_that_may_not_read_logs_or_events_gets_the_failure_said_so(release, tmp_path):
+    app, _ = release
+    kubectl = app.cluster.kubectl
+    kubectl("apply", "-n", app.namespace, "-f", "-", input=CRASHING_DEPLOYMENT + "---" + WATCH_ONLY)
+    token = kubectl("create", "token", "watch-only", "-n", app.namespace).stdout.strip()
+    admin = yaml.safe_load(kubectl("config", "view", "--raw", "--minify").stdout)
+    kubeconfig = tmp_path / "watch-only.yaml"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "watch-only",
+        "clusters": [{"name": "c", "cluster": admin["clusters"][0]["cluster"]}],
+        "users": [{"name": "watch-only", "user": {"token": token}}],
+        "contexts": [{"name": "watch-only", "context": {"cluster": "c", "user": "watch-only"}}]}))
+    result, out = run_module("kubeha.webapp.rollout_status", {
+        "name": "crashing", "namespace": app.namespace, "timeout": 120, "max_restarts": 99,
+        "fail_on_error": False, "kubeconfig": str(kubeconfig)})
+    assert result["status"] == "failed" and result["reason"] == "CrashLoopBackOff", out
+    lines = result["explanation"]
+    assert lines[0].startswith("pod crashing-") and "exit code 1" in lines[0], lines
+    assert "  events: not readable with this identity (403 Forbidden on events)" in lines
+    assert "  log of container web (previous instance): not readable with this identity " \
+           "(403 Forbidden on pods/log)" in lines
+    assert token not in out
