@@ -21,6 +21,9 @@ import re
 
 from ansible_collections.kubeha.webapp.plugins.module_utils.pods import pod_ready, unschedulable
 
+# The line that starts an explanation in a failure message (what comes before is the reason).
+HEADER = "Why, pod by pod:"
+
 # The bounds of one explanation: a failure message stays readable, whatever the app logs.
 MAX_PODS = 3
 MAX_EVENTS = 5

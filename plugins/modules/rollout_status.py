@@ -231,11 +231,13 @@ def service_url(client, namespace, name, path):
 
 def failure_message(result):
     """The message of a failed watch: its first line the verdict and the short explanation (what
-    a summary line shows), then the full explanation, a line per fact."""
+    a summary line shows), then the full explanation after its header, a line per fact (the roles
+    cut the message at the header for the summary)."""
     first = result["message"]
     if result.get("explanation_short"):
         first += " [%s]" % result["explanation_short"]
-    return "\n".join([first] + list(result.get("explanation") or []))
+    lines = list(result.get("explanation") or [])
+    return "\n".join([first, failure_report.HEADER] + lines if lines else [first])
 
 
 class Watcher(object):

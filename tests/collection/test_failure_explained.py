@@ -84,6 +84,7 @@ def test_a_crash_loop_is_rolled_back_and_explained_by_the_log_of_the_crashed_ins
     notes = problems(run)
     assert "kubeha/web:crash failed: " in notes and "[it logged: " in notes and CRASH_LINE in notes, notes
     assert "rolled back to revision 1" in notes
+    assert "Why, pod by pod:" not in notes and "event:" not in notes, "the summary takes the short form only"
 
 
 def test_a_command_that_exits_with_a_message_is_explained_by_that_message(release):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.kubeha.webapp.plugins.module_utils.failure_report import (
+    HEADER,
     LINE_CHARS,
     LOG_LINES,
     MAX_EVENTS,
@@ -273,3 +274,13 @@ def test_a_recorded_403_on_pods_log_says_the_identity_may_not_read_it(api_object
     status = (FIXTURES / "explain_status_403_pods_log.json").read_text()
     got = unreadable(ApiError(403, "Forbidden", status), "pods/log")
     assert got == Unreadable("not readable with this identity (403 Forbidden on pods/log)")
+
+
+def test_a_failed_watch_says_its_verdict_and_short_form_first_then_the_explanation_after_its_header():
+    from ansible_collections.kubeha.webapp.plugins.modules.rollout_status import failure_message
+    result = dict(message="pod p, container web: CrashLoopBackOff", explanation_short="it logged: boom",
+                  explanation=["pod p (Running): ...", "    boom"])
+    assert failure_message(result).split("\n") == [
+        "pod p, container web: CrashLoopBackOff [it logged: boom]", HEADER, "pod p (Running): ...", "    boom"]
+    assert failure_message(dict(message="rollout of webapp not complete after 5s", explanation=[])) == \
+        "rollout of webapp not complete after 5s"
