@@ -140,7 +140,8 @@ def call_json(client, method, path, body=None, query=None, timeout=REQUEST_TIMEO
     return json.loads(data) if data else {}
 
 
-def pod_log(client, namespace, name, timeout=REQUEST_TIMEOUT):
-    data = client.request("GET", "/api/v1/namespaces/%s/pods/%s/log" % (namespace, name),
+def pod_log(client, namespace, name, timeout=REQUEST_TIMEOUT, query=None):
+    """A pod's log; query: the API's options (container, tailLines, previous, limitBytes)."""
+    data = client.request("GET", "/api/v1/namespaces/%s/pods/%s/log" % (namespace, name), query=query,
                           timeout=timeout, accept="application/json, */*")
     return data.decode("utf-8", "replace")

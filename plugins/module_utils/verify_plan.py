@@ -10,9 +10,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.kubeha.webapp.plugins.module_utils.images import normalize
 from ansible_collections.kubeha.webapp.plugins.module_utils.routes import route_refusals
 
 ALL_CHECKS = ["replicas", "clusterip", "nodeport", "loadbalancer", "ingress", "gateway", "selfheal"]
+# The checks that request the app: each needs a pod behind the Service.
+SERVING_CHECKS = ["clusterip", "nodeport", "loadbalancer", "ingress", "gateway", "selfheal"]
+# Placeholders of verify_expected_body that name the release's image.
+IMAGE_PLACEHOLDERS = ("{tag}", "{digest}", "{image}")
 
 # The name requested for a wildcard hostname: any name under it is the route's.
 WILDCARD_LABEL = "kubeha-verify"
@@ -69,6 +74,39 @@ def replicas_live(release_info):
                 replicas=dict(desired=n, ready=dep.get("ready"), updated=dep.get("updated"),
                               available=dep.get("available")),
                 images=dep.get("images") or [], expected_image=want)
+
+
+def image_mismatch(release_info):
+    """Why the Deployment cannot be running the release's image, or None: its own pod template
+    names another one (a hand change, kubectl set image): no wait makes its pods run the
+    release's. Compared as the nodes list images (kubeha/web:v1 is docker.io/kubeha/web:v1)."""
+    dep = ((release_info or {}).get("live") or {}).get("deployment") or {}
+    want = (((release_info or {}).get("release") or {}).get("image") or {}).get("ref")
+    images = dep.get("images") or []
+    if not dep or not want or not images or normalize(want) in [normalize(i) for i in images]:
+        return None
+    return "the Deployment's pod template runs %s, the release says %s (changed by hand?)" % (
+        ", ".join(images), want)
+
+
+def cannot_succeed(release_info, settings):
+    """The checks that cannot pass however long they retry, with the reason, by check name: with
+    the Deployment scaled to zero no pod serves the Service; with its pod template naming another
+    image than the release's, its replicas never run the release's image, nor do the endpoints
+    answer the release's version when the expected body names it."""
+    dep = ((release_info or {}).get("live") or {}).get("deployment") or {}
+    out = {}
+    if dep and dep.get("replicas") == 0:
+        for check in SERVING_CHECKS:
+            out[check] = "the Deployment is scaled to zero: no pod serves the Service, not requested"
+    mismatch = image_mismatch(release_info)
+    if mismatch:
+        out["replicas"] = mismatch
+        if any(p in (settings.get("expected_body") or "") for p in IMAGE_PLACEHOLDERS):
+            for check in SERVING_CHECKS:
+                out.setdefault(check, "%s: the expected body %r cannot be answered, not requested" % (
+                    mismatch, settings.get("expected_body")))
+    return out
 
 
 def verify_plan(release_info, settings):
@@ -147,6 +185,17 @@ def verify_plan(release_info, settings):
                     host=h))
     if "gateway" in run:
         _gateway_endpoints(plan, live, settings, path)
+    # What cannot pass fails at once, not after its retries; no request is planned for it. A
+    # reason found above (no Service, a refused route) is the more precise one and stays.
+    terminal = dict((c, reason) for c, reason in cannot_succeed(release_info, settings).items()
+                    if c in run and c not in plan["errors"])
+    plan["errors"].update(terminal)
+    plan["incluster"] = [e for e in plan["incluster"] if e["name"] not in terminal]
+    plan["controller"] = [e for e in plan["controller"] if e["check"] not in terminal]
+    if "gateway" in terminal:
+        plan["resolve"] = []
+    if "selfheal" in terminal:
+        plan["selfheal_url"] = ""
     return plan
 
 
@@ -233,6 +282,8 @@ def verify_results(plan, replicas=None, incluster=None, controller=None, selfhea
             ok = r.get("status") == "complete" and image_ok
             if r.get("status") != "complete":
                 detail = r.get("message") or r.get("msg") or "rollout not complete"
+                if r.get("explanation_short"):
+                    detail += " [%s]" % r["explanation_short"]
             elif not image_ok:
                 detail = "the Deployment runs %s, the release says %s" % (
                     ", ".join(r.get("images") or []), r.get("expected_image"))
@@ -241,6 +292,8 @@ def verify_results(plan, replicas=None, incluster=None, controller=None, selfhea
                                                     ", ".join(r.get("images") or []))
             out[check] = dict(result="ok %s/%s" % (reps.get("ready"), reps.get("desired")) if ok else "FAILED",
                               ok=ok, detail=detail)
+            if not ok and r.get("explanation"):
+                out[check]["explanation"] = r["explanation"]  # the failure message's full lines
         elif check == "selfheal":
             s = selfheal or {}
             if s.get("skipped") or s.get("not_run") or not s:

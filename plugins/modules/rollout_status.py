@@ -171,6 +171,24 @@ elapsed:
   description: Seconds waited.
   returned: always
   type: float
+explanation:
+  description:
+    - When the rollout failed or timed out - why its failing new pods fail (at most 3), a line per
+      fact - the pod, its phase and its failing container's state (waiting or terminated reason,
+      exit code, restarts), the pod's last 5 events, and the last 20 lines of that container's log
+      (of the instance before, for a container that restarted), lines clipped at 200 characters,
+      credential-looking values masked. A log or events the identity may not read are said so.
+    - The message of a failed task is RV(message), RV(explanation_short) in brackets, then these
+      lines.
+  returned: when status is failed or timeout
+  type: list
+  elements: str
+explanation_short:
+  description:
+    - What the first line of a failed task's message adds to RV(message), for a summary line - the
+      last line the failing pod logged; when RV(message) names no pod, that pod's state too.
+  returned: when status is failed or timeout
+  type: str
 probe:
   description:
     - With I(probe_url) or I(probe_service) - pod (its name), requests made during the rollout,
@@ -183,6 +201,7 @@ probe:
 import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeha.webapp.plugins.module_utils import failure_report
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, get_json, pod_log
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error, is_transient
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import K8S_AUTH_OPTIONS, argument_spec
@@ -210,6 +229,17 @@ def service_url(client, namespace, name, path):
     return "http://%s.%s.svc:%s%s" % (name, namespace, ports[0]["port"], path)
 
 
+def failure_message(result):
+    """The message of a failed watch: its first line the verdict and the short explanation (what
+    a summary line shows), then the full explanation after its header, a line per fact (the roles
+    cut the message at the header for the summary)."""
+    first = result["message"]
+    if result.get("explanation_short"):
+        first += " [%s]" % result["explanation_short"]
+    lines = list(result.get("explanation") or [])
+    return "\n".join([first, failure_report.HEADER] + lines if lines else [first])
+
+
 class Watcher(object):
     """Reads the rollout from the API, look after look; rollout_classifier.classify() says what
     each look shows."""
@@ -221,6 +251,9 @@ class Watcher(object):
         self.ns = self.p["namespace"]
         self.name = self.p["name"]
         self.timers = Timers()
+        # What the last look saw: the Deployment, its new pods (None when not read), the pod a
+        # failure names; a failure is explained from them.
+        self.seen = (None, None, None)
 
     def get(self, path, query=None):
         return get_json(self.c, path, query)
@@ -266,7 +299,43 @@ class Watcher(object):
             verdict, timers = classify(dep, replica_sets, pods, now, self.timers,
                                        events=self.warning_events(verdict.pod), **limits)
         self.timers = timers
+        self.seen = (dep, pods, verdict.pod)
         return verdict.status, verdict.reason, verdict.message, deployment_state(dep)
+
+    def explanation(self):
+        """The failing new pods explained (failure_report): their state, last events and logs,
+        read now. Never fails the watch: what cannot be read is said instead."""
+        dep, pods, first = self.seen
+        if dep is None:
+            return dict(lines=[], short="", logged="")
+        try:
+            if pods is None:  # a failure the Deployment's status showed: its pods were not read
+                pods = self.replica_sets_and_pods(dep)[1]
+            pods = failure_report.pods_to_explain(pods, first)
+            events = []
+            for pod in pods:
+                try:
+                    events += (self.get("/api/v1/namespaces/%s/events" % self.ns, {
+                        "fieldSelector": "involvedObject.name=%s" % pod["metadata"]["name"]}) or {}).get("items", [])
+                except Exception as exc:
+                    events = failure_report.unreadable(exc, "events")
+                    break
+            logs = {}
+            for pod in pods:
+                name = pod["metadata"]["name"]
+                for container, previous in failure_report.log_requests(pod):
+                    query = dict(container=container, tailLines=str(failure_report.LOG_LINES),
+                                 limitBytes=str(failure_report.LOG_BYTES))
+                    if previous:
+                        query["previous"] = "true"
+                    try:
+                        logs[(name, container, previous)] = pod_log(self.c, self.ns, name, query=query)
+                    except Exception as exc:
+                        logs[(name, container, previous)] = failure_report.unreadable(exc, "pods/log")
+            return failure_report.explain(pods, events, logs)
+        except Exception as exc:
+            text = "the failing pods could not be read to explain the failure: %s" % describe_error(exc, self.c)
+            return dict(lines=[text], short="", logged="")
 
     def run(self):
         start = time.time()
@@ -297,6 +366,10 @@ class Watcher(object):
             time.sleep(self.p["poll_interval"])
         out = dict(status=status, reason=reason, message=message, elapsed=round(time.time() - start, 2),
                    deployment=self.name)
+        if status in ("failed", "timeout"):
+            why = self.explanation()
+            out.update(explanation=why["lines"],
+                       explanation_short=failure_report.short_for(why, self.seen[2]))
         out.update(st or dict(revision="", images=[], replicas={}))
         return out
 
@@ -361,7 +434,7 @@ def main(module_class=AnsibleModule):
             exc, client, "watching deployment %s" % p["name"])
         module.fail_json(msg=msg, status="error", api_error=True)
     if result["status"] not in ("complete", "ready") and module.params["fail_on_error"]:
-        module.fail_json(msg=result["message"], **result)
+        module.fail_json(msg=failure_message(result), **result)
     module.exit_json(changed=False, **result)
 
 
