@@ -16,6 +16,7 @@ __metaclass__ = type
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -52,11 +53,21 @@ class _Connection(object):
         raise RuntimeError(msg)
 
 
+class _Stop(object):
+    """Set by SIGTERM (the run giving the lock back): the loop ends between two requests, so that
+    no renewal is in flight when the Lease is deleted (a Lease update creates a missing Lease)."""
+    requested = False
+
+    @classmethod
+    def request(cls, *_args):
+        cls.requested = True
+
+
 def run(job, clock=time.monotonic, sleep=time.sleep):
     client = api_client(_Connection(job["auth"]))
     interval = max(1.0, job["duration"] / 3.0)
     next_renewal = clock() + interval
-    while alive(job["owner_pid"]):
+    while alive(job["owner_pid"]) and not _Stop.requested:
         if clock() >= next_renewal:
             try:
                 if not lease_api.renew(client, job["namespace"], job["release"], job["holder"],
@@ -67,7 +78,31 @@ def run(job, clock=time.monotonic, sleep=time.sleep):
             else:
                 next_renewal = clock() + interval
         sleep(OWNER_POLL)
-    return "owner ended"
+    return "stopped" if _Stop.requested else "owner ended"
+
+
+def is_renewer(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as cmdline:
+            return __name__.encode() in cmdline.read()
+    except OSError:
+        return False
+
+
+def stop(pid, timeout=10.0, clock=time.monotonic, sleep=time.sleep):
+    """Stop the renewer `pid` and wait until it has ended (True), or `timeout` passed (False)."""
+    if not is_renewer(pid):
+        return True  # ended already (or the pid is another process's now)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return True
+    deadline = clock() + timeout
+    while alive(pid):
+        if clock() >= deadline:
+            return False
+        sleep(0.05)
+    return True
 
 
 def collection_root(module_file):
@@ -94,6 +129,7 @@ def start(job, python=sys.executable):
 
 
 def main():
+    signal.signal(signal.SIGTERM, _Stop.request)
     job = json.loads(sys.stdin.read())
     sys.stdout.write("ready\n")
     sys.stdout.flush()

@@ -71,6 +71,11 @@ options:
     description: Seconds between two reads while waiting.
     type: float
     default: 1.0
+  renewer_pid:
+    description:
+      - With I(state=absent), the renewer this run's C(state=present) started (its
+        I(renewer_pid)); it is stopped before the Lease is deleted, so that no renewal recreates it.
+    type: int
   owner_pid:
     description:
       - Process whose end ends the renewals. Default the parent of the process running the
@@ -95,6 +100,7 @@ EXAMPLES = r"""
     release_name: webapp
     release_namespace: webapp
     holder: "{{ lock.holder }}"
+    renewer_pid: "{{ lock.renewer_pid }}"
     state: absent
 """
 
@@ -123,6 +129,10 @@ took_over:
   description: The run whose expired Lease this one took over, or null.
   returned: state=present
   type: str
+renewer_pid:
+  description: The process renewing the Lease (give it to I(state=absent)).
+  returned: state=present and held
+  type: int
 namespace_absent:
   description: The namespace does not exist yet, so there is nothing to lock (a first install).
   returned: state=present
@@ -165,7 +175,7 @@ def take(module, client, p, holder, details):
                          waited=got["waited"], waited_for=got["waited_for"], took_over=None,
                          namespace_absent=False)
     auth = dict((k, p.get(k)) for k in K8S_AUTH_OPTIONS)
-    lease_renewer.start(dict(auth=auth, namespace=p["release_namespace"], release=p["release_name"],
+    renewer = lease_renewer.start(dict(auth=auth, namespace=p["release_namespace"], release=p["release_name"],
                              holder=holder, details=details, duration=p["lease_duration"],
                              owner_pid=p["owner_pid"]))
     said = []
@@ -175,13 +185,15 @@ def take(module, client, p, holder, details):
         said.append("took over the expired lock of %s (not renewed for %d s: a run that ended without "
                     "giving it back)" % (got["took_over"], p["lease_duration"]))
     return dict(changed=True, held=True, waited=got["waited"], waited_for=got["waited_for"],
-                took_over=got["took_over"], namespace_absent=False,
+                took_over=got["took_over"], namespace_absent=False, renewer_pid=renewer,
                 msg="; ".join(said) or "the lock was free")
 
 
 def give_back(module, client, p, holder):
     if module.check_mode:
         return dict(changed=False, held=False, msg="check mode: no lock was taken")
+    if p["renewer_pid"] and not lease_renewer.stop(p["renewer_pid"]):
+        module.warn("the lock's renewer (pid %d) did not stop within 10 s" % p["renewer_pid"])
     out = lease_api.release(client, p["release_namespace"], p["release_name"], holder)
     if out["lost"]:
         module.fail_json(
@@ -207,6 +219,7 @@ def main(module_class=AnsibleModule):
         lease_duration=dict(type="int", default=30),
         poll_interval=dict(type="float", default=1.0),
         owner_pid=dict(type="int"),
+        renewer_pid=dict(type="int"),
     )
     module = module_class(argument_spec=spec, supports_check_mode=True)
     p = module.params

@@ -125,8 +125,19 @@ def test_the_lock_of_a_killed_run_expires_by_itself_and_the_next_run_takes_it_ov
     assert _leases(app) == []
 
 
-def test_check_mode_takes_no_lock(deployed):
+def test_check_mode_takes_no_lock_and_its_summary_keeps_rows_whole_and_is_written_as_json(deployed, tmp_path):
     app = deployed
-    app.play("scale", "--check", scale_replicas=3)
+    document = tmp_path / "summary.json"
+    run = app.play("scale", "--check", scale_replicas=3, webapp_summary_json=str(document))
     assert _leases(app) == []
     assert app.deployment()["spec"]["replicas"] == 2
+    # The row is one line however wide it is (the YAML output folds list items at 80 columns).
+    (row,) = [line for line in run.output.splitlines()
+              if line.strip().startswith("kubeha-local ") and f"{app.namespace}/webapp" in line]
+    assert "would change" in row, run.tail()
+    assert len(row) > 80
+    summary = json.loads(document.read_text())
+    assert summary["play"] == "Scale the web app" and summary["check_mode"] is True and summary["ok"] is True
+    (cluster,) = summary["clusters"]
+    assert cluster["cluster"] == "kubeha-local" and cluster["result"] == "would change"
+    assert cluster["image"] == "kubeha/web:v2"

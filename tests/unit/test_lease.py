@@ -110,3 +110,10 @@ def test_the_renewer_stops_with_its_owner_a_zombie_included():
     assert not lease_renewer.alive(child_pid), "an exited child not yet reaped is not alive"
     child.wait()
     assert not lease_renewer.alive(child_pid)
+
+
+def test_stopping_the_renewer_never_signals_a_process_that_is_not_one():
+    # A pid the renewer had may belong to another process by the time the run gives the lock back.
+    assert not lease_renewer.is_renewer(os.getpid())
+    assert lease_renewer.stop(os.getpid()) is True
+    assert lease_renewer.alive(os.getpid())
