@@ -106,8 +106,9 @@ server_version:
 live:
   description: >-
     Live objects (deployment, pods, service, ingresses, httproutes) of the current revision, and
-    drift: the fields of the live Deployment that differ from the release's manifest (hand
-    changes: replicas, container images), each as field, live and release value.
+    drift: the fields of the live Deployment and Service that differ from the release's manifest
+    (hand changes: replicas, container images; Service type, selector, ports), each as field,
+    live and release value (and object, for the Service's).
   returned: when resources and exists
   type: dict
 chart:
@@ -129,7 +130,7 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubeha.webapp.plugins.module_utils.drift import deployment_drift
+from ansible_collections.kubeha.webapp.plugins.module_utils.drift import deployment_drift, service_drift
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import list_releases, summarize_release
 from ansible_collections.kubeha.webapp.plugins.module_utils.pods import pod_ready
 from ansible_collections.kubeha.webapp.plugins.module_utils.revisions import newest_ran_fine
@@ -168,7 +169,7 @@ def live_objects(client, namespace, rel):
             dep = get_json(client, "/apis/apps/v1/namespaces/%s/deployments/%s" % (namespace, name))
             if dep:
                 live["deployment"] = deployment_view(dep)
-                live["drift"] = deployment_drift(doc, dep)
+                live["drift"][:0] = deployment_drift(doc, dep)
                 selector = (dep["spec"].get("selector") or {}).get("matchLabels") or {}
                 sel = ",".join("%s=%s" % kv for kv in sorted(selector.items()))
                 pods = get_json(
@@ -179,6 +180,7 @@ def live_objects(client, namespace, rel):
             svc = get_json(client, "/api/v1/namespaces/%s/services/%s" % (namespace, name))
             if svc:
                 live["service"] = service_view(svc)
+                live["drift"].extend(service_drift(doc, svc))
         elif kind == "Ingress":
             ing = get_json(
                 client, "/apis/networking.k8s.io/v1/namespaces/%s/ingresses/%s" % (namespace, name)

@@ -99,3 +99,18 @@ def test_upgrade_after_a_hand_scale_runs_the_release_replicas_of_the_new_image(c
     app.wait_settled()
     assert _live(app) == (3, "kubeha/web:v2")
     assert app.pod_images() == {"kubeha/web:v2"}
+
+
+def test_a_service_port_patched_by_hand_is_named_in_check_mode_and_brought_back(changed_by_hand):
+    app = changed_by_hand
+    # A hand edit that breaks traffic: the Service now sends it to a port nothing listens on.
+    _by_hand(app, "patch", "service", app.name, "--type=json",
+             "-p", '[{"op": "replace", "path": "/spec/ports/0/targetPort", "value": 9999}]')
+    line = f"Service {app.name} spec.ports[http].targetPort: live 9999, release http"
+    run = app.play("deploy", "--check")
+    assert line in run.flat(), run.tail()
+    assert app.kubectl_json("get", "service", app.name, "-n", app.namespace)["spec"]["ports"][0]["targetPort"] == 9999
+    run = app.play("deploy")
+    assert line in run.flat() and "hand changes were brought back" in run.flat(), run.tail()
+    assert app.kubectl_json("get", "service", app.name, "-n", app.namespace)["spec"]["ports"][0]["targetPort"] == "http"
+    assert "version=v2" in app.get_body()

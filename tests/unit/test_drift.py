@@ -58,3 +58,53 @@ def test_nothing_to_compare_without_either_object():
 def test_lines_name_the_deployment_the_field_and_both_values():
     assert drift_lines([{"field": "spec.replicas", "live": 5, "release": 3}], "web") == [
         "Deployment web spec.replicas: live 5, release 3"]
+
+
+def service(port=80, target="http", node_port=None, type_="NodePort", name="http", extra_port=None):
+    ports = [{"name": name, "port": port, "targetPort": target, "protocol": "TCP"}]
+    if node_port is not None:
+        ports[0]["nodePort"] = node_port
+    if extra_port:
+        ports.append(extra_port)
+    return {"kind": "Service", "metadata": {"name": "web"},
+            "spec": {"type": type_, "selector": {"app.kubernetes.io/name": "webapp"}, "ports": ports}}
+
+
+def as_live(doc, **filled):
+    """What the API server returns: the release's fields plus the ones it fills in."""
+    live = copy.deepcopy(doc)
+    live["spec"].update(clusterIP="10.96.0.10", sessionAffinity="None", **filled)
+    for p in live["spec"]["ports"]:
+        p.setdefault("nodePort", 31234)
+    return live
+
+
+def test_a_live_service_as_released_has_no_drift_whatever_the_api_server_filled_in():
+    from ansible_collections.kubeha.webapp.plugins.module_utils.drift import service_drift
+    assert service_drift(service(), as_live(service())) == []
+
+
+def test_a_service_changed_by_hand_names_each_field_with_both_values():
+    from ansible_collections.kubeha.webapp.plugins.module_utils.drift import service_drift
+    release = service(node_port=30080)
+    live = as_live(service(node_port=30081, target=9999, type_="LoadBalancer"))
+    live["spec"]["selector"] = {"app": "other"}
+    assert service_drift(release, live) == [
+        {"object": "Service web", "field": "spec.selector", "live": {"app": "other"},
+         "release": {"app.kubernetes.io/name": "webapp"}},
+        {"object": "Service web", "field": "spec.type", "live": "LoadBalancer", "release": "NodePort"},
+        {"object": "Service web", "field": "spec.ports[http].targetPort", "live": 9999, "release": "http"},
+        {"object": "Service web", "field": "spec.ports[http].nodePort", "live": 30081, "release": 30080},
+    ]
+    assert drift_lines(service_drift(release, live)[1:2], "web") == [
+        "Service web spec.type: live LoadBalancer, release NodePort"]
+
+
+def test_a_port_removed_or_added_by_hand_is_drift():
+    from ansible_collections.kubeha.webapp.plugins.module_utils.drift import service_drift
+    release = service()
+    added = as_live(service(extra_port={"name": "debug", "port": 9000, "targetPort": 9000, "protocol": "TCP"}))
+    assert service_drift(release, added) == [
+        {"object": "Service web", "field": "spec.ports[debug]", "live": 9000, "release": None}]
+    renamed = as_live(service(name="web"))
+    assert [d["field"] for d in service_drift(release, renamed)] == ["spec.ports[http]", "spec.ports[web]"]
