@@ -82,6 +82,7 @@ LONG_FIRST = (
     "tests/chart/test_chart_on_cluster.py",
     "tests/collection/test_bad_arguments.py",
     "tests/collection/test_least_privilege.py",
+    "tests/collection/test_concurrent_runs.py",
     "tests/collection/test_promotion.py",
     "tests/collection/test_installed_collection.py",
     "tests/ship/test_sanity.py",

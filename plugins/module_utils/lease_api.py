@@ -80,8 +80,8 @@ def renew(client, namespace, release, holder, details, duration, wall=time.time)
         if holder_of(live) != holder:
             return False
         try:
-            write(client, namespace, release, lease_body(namespace, release, holder, details, duration, wall(),
-                                                          previous=live), live)
+            body = lease_body(namespace, release, holder, details, duration, wall(), previous=live)
+            write(client, namespace, release, body, live)
             return True
         except ApiError as exc:
             if exc.status != 409:

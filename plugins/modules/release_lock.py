@@ -20,7 +20,7 @@ description:
   - While the run lasts a small process beside it renews the Lease every third of
     I(lease_duration); it stops when the Lease is given back or when I(owner_pid) ends. A run
     that was killed leaves its Lease unrenewed, and another run takes it over once this client
-    has seen it unchanged for its duration (client-go's rule: no comparison of clocks).
+    has seen it unchanged for its duration (client-go's rule, which compares no clocks).
   - Giving back fails when the Lease is no longer this run's (it expired while the run lasted,
     and another run may have changed the release since).
   - Needs C(get), C(create), C(update) and C(delete) on C(leases) in the namespace.
@@ -175,9 +175,9 @@ def take(module, client, p, holder, details):
                          waited=got["waited"], waited_for=got["waited_for"], took_over=None,
                          namespace_absent=False)
     auth = dict((k, p.get(k)) for k in K8S_AUTH_OPTIONS)
-    renewer = lease_renewer.start(dict(auth=auth, namespace=p["release_namespace"], release=p["release_name"],
-                             holder=holder, details=details, duration=p["lease_duration"],
-                             owner_pid=p["owner_pid"]))
+    job = dict(auth=auth, namespace=p["release_namespace"], release=p["release_name"], holder=holder,
+               details=details, duration=p["lease_duration"], owner_pid=p["owner_pid"])
+    renewer = lease_renewer.start(job)
     said = []
     if got["waited_for"]:
         said.append("waited %d s for %s" % (got["waited"], got["waited_for"]))
