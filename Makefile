@@ -13,7 +13,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 DEBS := containerd runc containernetworking-plugins iptables ipset conntrack iproute2 util-linux \
         etcd-server buildah busybox-static socat curl wrk python3-venv
 
-.PHONY: help deps venv venv-oldest tools cluster demo test lint docs unit down clean FORCE
+.PHONY: help deps venv venv-oldest venv-ship tools cluster demo test lint docs unit down clean FORCE
 FORCE:
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -58,6 +58,18 @@ venv-oldest:
 	  rm -rf $(OLDEST_VENV); $(BASE_PYTHON) -m venv $(OLDEST_VENV); \
 	  $(OLDEST_VENV)/bin/pip install -q -r requirements-oldest.txt >&2; touch $(OLDEST_VENV)/.installed'
 	@echo $(OLDEST_VENV)
+
+# The publishing checks' tools (galaxy-importer, checkov: requirements-ship.txt), in a venv of
+# their own in the cache (their pins do not fit beside requirements.txt); prints its path.
+SHIP_VENV := $(CACHE)/venv/ship-$(firstword $(subst -, ,$(VENV_KEY)))-$(shell sha256sum requirements-ship.txt | cut -c1-12)
+venv-ship:
+	@test -n "$(BASE_PYTHON)" || PYTHON='$(PYTHON)' scripts/find-python >/dev/null
+	@mkdir -p $(CACHE)/venv
+	@flock $(CACHE)/venv/.lock bash -euc 'test -f $(SHIP_VENV)/.installed && exit 0; \
+	  echo "[venv] installing requirements-ship.txt into $(SHIP_VENV)" >&2; \
+	  rm -rf $(SHIP_VENV); $(BASE_PYTHON) -m venv $(SHIP_VENV); \
+	  $(SHIP_VENV)/bin/pip install -q -r requirements-ship.txt >&2; touch $(SHIP_VENV)/.installed'
+	@echo $(SHIP_VENV)
 
 # Every cluster's Kubernetes version (inventories/local), so that no test waits for a build.
 tools: deps venv  ## Kubernetes, helm, CoreDNS and the images, built once into the cache

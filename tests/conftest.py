@@ -66,6 +66,7 @@ def pytest_collection_modifyitems(config, items):
     # modules that take minutes start first, so that none of them is left to run alone at the end.
     # The tests that need every cluster of the local inventory come last: the other clusters are
     # brought up for them only (make test takes them down again before the disruptive phase).
+
     def order(item):
         if item.nodeid.startswith(LAST):
             return len(LONG_FIRST) + 2

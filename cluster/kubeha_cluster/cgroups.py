@@ -46,7 +46,7 @@ def remove(parent: str, only_if_empty: bool = False) -> None:
         if not root.is_dir():
             continue
         for d in [] if only_if_empty else sorted((p for p in root.rglob("*") if p.is_dir()),
-                        key=lambda p: len(p.parts), reverse=True):
+                                                 key=lambda p: len(p.parts), reverse=True):
             try:
                 d.rmdir()
             except OSError:

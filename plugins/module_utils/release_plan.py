@@ -160,7 +160,7 @@ def image_check_policy(live, values, ref):
     runs this image (nothing new to pull)."""
     if (live or {}).get("exists") and (live["release"].get("image") or {}).get("ref") == ref:
         return "skip"
-    return ((values or {}).get("image") or {}).get("pullPolicy") or "IfNotPresent"
+    return ((values or {}).get("image") or {}).get("pullPolicy") or "Always"  # the chart's default
 
 
 def watch_plan(live, next_verify=None):

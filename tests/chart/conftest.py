@@ -115,5 +115,3 @@ def notes(render: Renderer, notes_chart: Path):
         return out.one("ConfigMap")["data"]["notes"]
 
     return _notes
-
-

@@ -69,7 +69,9 @@ def test_defaults_render_a_deployment_a_service_and_the_test_hook_only(default):
 
 def test_defaults_run_the_public_podinfo_image_at_the_charts_app_version(default):
     assert default.container["image"] == f"ghcr.io/stefanprodan/podinfo:{APP_VERSION}"
-    assert default.container["imagePullPolicy"] == "IfNotPresent"
+    # pulled at each pod start: what the tag names now, with the pull secrets checked each time
+    assert default.container["imagePullPolicy"] == "Always"
+    assert default.test_pod["spec"]["containers"][0]["imagePullPolicy"] == "Always"
     assert default.container["ports"] == [{"name": "http", "containerPort": 9898, "protocol": "TCP"}]
 
 
@@ -327,8 +329,11 @@ def test_env_env_from_volumes_and_scheduling_settings_pass_through(full):
     assert c["resources"] == {"requests": {"cpu": "200m", "memory": "128Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}}
 
 
-def test_default_resources_request_cpu_and_cap_memory(default):
-    assert default.container["resources"] == {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "256Mi"}}
+def test_default_resources_request_cpu_and_memory_and_cap_both(default):
+    # The CPU cap is far above the request: bursts are not throttled, a runaway pod cannot take a node.
+    assert default.container["resources"] == {"requests": {"cpu": "50m", "memory": "64Mi"},
+                                              "limits": {"cpu": "1", "memory": "256Mi"}}
+    assert default.test_pod["spec"]["containers"][0]["resources"]["limits"] == {"cpu": "100m", "memory": "32Mi"}
 
 
 def test_null_resources_render_none(render):
@@ -362,12 +367,12 @@ def test_the_root_filesystem_is_read_only_with_writable_empty_dirs(default):
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}, {"name": "data", "emptyDir": {"sizeLimit": "64Mi"}}]
 
 
-def test_pods_run_as_the_images_numeric_non_root_user(default, local):
-    # A numeric uid lets the kubelet verify runAsNonRoot for images whose USER is a name:
-    # podinfo's is `app` (100:101); kubeha/web runs as 65532.
+def test_pods_run_as_a_numeric_non_root_uid_above_the_hosts_users(default, local):
+    # A numeric uid lets the kubelet verify runAsNonRoot for images whose USER is a name (podinfo's
+    # is `app`); 65532 is no host user's. kubeha/web runs as 65532 too.
     sc = default.pod_spec["securityContext"]
     assert sc["runAsNonRoot"] is True
-    assert (sc["runAsUser"], sc["runAsGroup"], sc["fsGroup"]) == (100, 101, 101)
+    assert (sc["runAsUser"], sc["runAsGroup"], sc["fsGroup"]) == (65532, 65532, 65532)
     sc = local.pod_spec["securityContext"]
     assert (sc["runAsUser"], sc["runAsGroup"], sc["fsGroup"]) == (65532, 65532, 65532)
     assert sc["seccompProfile"] == {"type": "RuntimeDefault"}  # merged with the defaults

@@ -195,7 +195,7 @@ SCHEMA_CASES = [
          "'/httpRoute/rules/0/filters/0/requestRedirect/path'", "missing property 'replaceFullPath'"),
     case("httproute-rewrite-path-other-replacement", {"httpRoute": {"rules": [{"filters": [
          {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/",
-                                                         "replaceFullPath": "/x"}}}]}]}},
+                                                        "replaceFullPath": "/x"}}}]}]}},
          "'/httpRoute/rules/0/filters/0/urlRewrite/path/replaceFullPath'", "false schema"),
     case("httproute-rewrite-path-type", {"httpRoute": {"rules": [{"filters": [
          {"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefix", "replacePrefixMatch": "/"}}}]}]}},

@@ -137,5 +137,3 @@ def http_get(url: str, timeout: float = 3) -> str:
     """GET a cluster address (node or LoadBalancer) from the host."""
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.read().decode()
-
-

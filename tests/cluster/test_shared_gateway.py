@@ -17,6 +17,7 @@ from conftest import cluster_facts, eventually, web_manifest  # tests/cluster/co
 
 pytestmark = pytest.mark.cluster
 
+
 def http_route(name: str, hostname: str, gateway: dict) -> str:
     return json.dumps({
         "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": name},

@@ -238,8 +238,8 @@ def run_cases(cases: list[tuple[str, dict]], play_vars: dict, *, inventory: Path
         "vars": {k: v for k, v in play_vars.items() if k != "kubeha_clusters"},
         "module_defaults": {"group/kubeha.webapp.k8s": auth,
                             "group/kubeha.webapp.helm": {**auth, "binary_path": "{{ webapp_helm_binary }}"}},
-        "tasks": [{"name": f"{CASE_MARK}start", "ansible.builtin.debug": {"msg": "cases"}}] + tasks
-                 + [{"name": f"{CASE_MARK}end", "ansible.builtin.debug": {"msg": "done"}}],
+        "tasks": ([{"name": f"{CASE_MARK}start", "ansible.builtin.debug": {"msg": "cases"}}] + tasks
+                  + [{"name": f"{CASE_MARK}end", "ansible.builtin.debug": {"msg": "done"}}]),
     }]
     # `hosts:` is templated before play vars exist: the cluster selection goes as an extra var.
     hosts = {"kubeha_clusters": play_vars.get("kubeha_clusters", "clusters")}

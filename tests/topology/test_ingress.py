@@ -13,7 +13,6 @@ from topolib import cli, eventually, pods
 pytestmark = pytest.mark.cluster
 
 
-
 def get(ip: str, host: str, timeout: float = 5) -> tuple[int, str]:
     req = urllib.request.Request(f"http://{ip}/", headers={"Host": host})
     try:

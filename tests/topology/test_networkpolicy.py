@@ -77,8 +77,8 @@ def test_the_policy_is_enforced_by_kube_network_policies_on_every_node(cluster, 
     `nft` prints the target as `queue num 98`)."""
     status = __import__("topolib").cli("status").stdout
     for node in workers:
-        line = next((l for l in status.splitlines()
-                     if l.startswith(f"{node.name}-kube-network-policies")), "")
+        line = next((row for row in status.splitlines()
+                     if row.startswith(f"{node.name}-kube-network-policies")), "")
         assert "running" in line, status
         rules = subprocess.run(["nsenter", f"--net=/run/netns/{node.netns}", "nft", "list", "table",
                                 "inet", "kube-network-policies"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ansible_collections.kubeha.webapp.plugins.filter import images, summary, verify
 
+
 def test_image_normalize_matches_how_nodes_list_images():
     assert images.image_normalize("kubeha/web:v1") == "docker.io/kubeha/web:v1"
     assert images.image_normalize("busybox") == "docker.io/library/busybox:latest"

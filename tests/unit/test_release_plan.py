@@ -113,7 +113,7 @@ def test_what_blocks_a_change():
 def test_the_image_check_is_skipped_for_the_image_already_running():
     assert release_plan.image_check_policy(live(), {"image": {"pullPolicy": "Never"}}, "kubeha/web:v1") == "skip"
     assert release_plan.image_check_policy(live(), {"image": {"pullPolicy": "Never"}}, "kubeha/web:v2") == "Never"
-    assert release_plan.image_check_policy(NOT_INSTALLED, {}, "kubeha/web:v2") == "IfNotPresent"
+    assert release_plan.image_check_policy(NOT_INSTALLED, {}, "kubeha/web:v2") == "Always"  # the chart's
 
 
 def test_the_deployment_to_watch():
