@@ -360,8 +360,9 @@ GOOD = {
     "port-name-15": {"service": {"portName": "a23456789012345"}},
     "source-ranges-edge": {"service": {"type": "LoadBalancer", "loadBalancerSourceRanges": [
         "255.255.255.255/32", "0.0.0.0/0", "2001:db8::/128", "::/0"]}},
-    "ingress-edges": ingress({"host": "*.example.com", "paths": [{"path": "/a.b/..c", "pathType": "Exact"},
-                                                                  {"path": "//odd", "pathType": "ImplementationSpecific"}]},
+    "ingress-edges": ingress({"host": "*.example.com",
+                              "paths": [{"path": "/a.b/..c", "pathType": "Exact"},
+                                        {"path": "//odd", "pathType": "ImplementationSpecific"}]},
                              {"host": ".".join(["a" * 63] * 3) + "." + "b" * 61, "paths": [{"path": "/"}]},
                              {"host": "1.2.3.256", "paths": [{"path": "/"}]},
                              tls=[{"secretName": "tls", "hosts": ["*.example.com", "shop.example.com"]}]),
