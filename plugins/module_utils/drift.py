@@ -81,6 +81,38 @@ def service_drift(release_doc, live_doc):
     return found
 
 
+# The other kinds the chart renders (Ingress, HTTPRoute, HPA, PDB, NetworkPolicy) are compared
+# field by field where the manifest sets a field: the API server's defaults (an HTTPRoute
+# backend's weight, a NetworkPolicy port's protocol) are not the release's, so not drift; a list
+# of another length is (an item added or removed by hand).
+
+
+def _subset_drift(release, live, path, found, name):
+    if isinstance(release, dict):
+        live = live if isinstance(live, dict) else {}
+        for key in sorted(release):
+            _subset_drift(release[key], live.get(key), "%s.%s" % (path, key), found, name)
+    elif isinstance(release, list):
+        if not isinstance(live, list) or len(live) != len(release):
+            found.append(dict(object=name, field=path, live=live, release=release))
+            return
+        for i, (want, have) in enumerate(zip(release, live)):
+            _subset_drift(want, have, "%s[%d]" % (path, i), found, name)
+    elif release != live and str(release) != str(live):
+        found.append(dict(object=name, field=path, live=live, release=release))
+
+
+def spec_drift(release_doc, live_doc):
+    """[{object, field, live, release}] for each field of the release's spec the live object does
+    not hold."""
+    if not release_doc or not live_doc:
+        return []
+    name = "%s %s" % (release_doc.get("kind"), (release_doc.get("metadata") or {}).get("name"))
+    found = []
+    _subset_drift(release_doc.get("spec") or {}, live_doc.get("spec") or {}, "spec", found, name)
+    return found
+
+
 def drift_lines(drift, deployment):
     """One line per field, as messages and the summary show them (the object each names, the
     Deployment when it names none)."""

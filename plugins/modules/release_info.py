@@ -106,9 +106,10 @@ server_version:
 live:
   description: >-
     Live objects (deployment, pods, service, ingresses, httproutes) of the current revision, and
-    drift: the fields of the live Deployment and Service that differ from the release's manifest
-    (hand changes: replicas, container images; Service type, selector, ports), each as field,
-    live and release value (and object, for the Service's).
+    drift: the fields of the live objects that differ from the release's manifest (hand changes:
+    the Deployment's replicas and container images; the Service's type, selector and ports; every
+    field the manifest sets in the spec of the Ingress, HTTPRoute, HPA, PDB and NetworkPolicy),
+    each as field, live and release value (and object, but for the Deployment's).
   returned: when resources and exists
   type: dict
 chart:
@@ -130,7 +131,7 @@ import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.kubeha.webapp.plugins.module_utils.drift import deployment_drift, service_drift
+from ansible_collections.kubeha.webapp.plugins.module_utils.drift import deployment_drift, service_drift, spec_drift
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import list_releases, summarize_release
 from ansible_collections.kubeha.webapp.plugins.module_utils.pods import pod_ready
 from ansible_collections.kubeha.webapp.plugins.module_utils.revisions import newest_ran_fine
@@ -157,6 +158,14 @@ try:
     SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 except ImportError:  # pragma: no cover
     HAS_YAML = False
+
+
+# The release's other objects read only to compare them with the manifest (hand changes).
+OTHER_COMPARED = {
+    "HorizontalPodAutoscaler": "/apis/autoscaling/v2/namespaces/%s/horizontalpodautoscalers/%s",
+    "PodDisruptionBudget": "/apis/policy/v1/namespaces/%s/poddisruptionbudgets/%s",
+    "NetworkPolicy": "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies/%s",
+}
 
 
 def live_objects(client, namespace, rel):
@@ -187,10 +196,16 @@ def live_objects(client, namespace, rel):
             )
             if ing:
                 live["ingresses"].append(ingress_view(ing))
+                live["drift"].extend(spec_drift(doc, ing))
         elif kind == "HTTPRoute":
             route = get_json(client, HTTPROUTE_PATH % (namespace, name))
             if route:
                 live["httproutes"].append(route_view(route))
+                live["drift"].extend(spec_drift(doc, route))
+        elif kind in OTHER_COMPARED:
+            other = get_json(client, OTHER_COMPARED[kind] % (namespace, name))
+            if other:
+                live["drift"].extend(spec_drift(doc, other))
     gateways = {}
     for view in live["httproutes"]:
         for key in view["parent_refs"]:

@@ -114,3 +114,23 @@ def test_a_service_port_patched_by_hand_is_named_in_check_mode_and_brought_back(
     assert line in run.flat() and "hand changes were brought back" in run.flat(), run.tail()
     assert app.kubectl_json("get", "service", app.name, "-n", app.namespace)["spec"]["ports"][0]["targetPort"] == "http"
     assert "version=v2" in app.get_body()
+
+
+def test_a_route_edited_by_hand_is_named_in_check_mode_and_brought_back(changed_by_hand):
+    app = changed_by_hand
+    # The route now sends traffic to a Service port that does not exist.
+    _by_hand(app, "patch", "httproute", app.name, "--type=json",
+             "-p", '[{"op": "replace", "path": "/spec/rules/0/backendRefs/0/port", "value": 8081}]')
+
+    def port():
+        return app.kubectl_json("get", "httproute", app.name, "-n", app.namespace)["spec"]["rules"][0][
+            "backendRefs"][0]["port"]
+
+    line = f"HTTPRoute {app.name} spec.rules[0].backendRefs[0].port: live 8081, release 80"
+    run = app.play("deploy", "--check")
+    assert line in run.flat(), run.tail()
+    assert port() == 8081
+    run = app.play("deploy")
+    assert line in run.flat() and "hand changes were brought back" in run.flat(), run.tail()
+    assert port() == 80
+    assert "gateway ok" in run.flat(), run.tail()

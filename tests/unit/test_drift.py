@@ -108,3 +108,37 @@ def test_a_port_removed_or_added_by_hand_is_drift():
         {"object": "Service web", "field": "spec.ports[debug]", "live": 9000, "release": None}]
     renamed = as_live(service(name="web"))
     assert [d["field"] for d in service_drift(release, renamed)] == ["spec.ports[http]", "spec.ports[web]"]
+
+
+def route_as_rendered():
+    """The HTTPRoute as the chart renders it (the live one, recorded, carries the API's defaults)."""
+    return {"kind": "HTTPRoute", "metadata": {"name": "webapp"},
+            "spec": {"hostnames": ["webapp-webapp.kubeha.test"],
+                     "parentRefs": [{"name": "public", "namespace": "kubeha-ingress"}],
+                     "rules": [{"backendRefs": [{"name": "webapp", "port": 80}],
+                                "matches": [{"path": {"type": "PathPrefix", "value": "/"}}]}]}}
+
+
+def test_the_api_servers_defaults_in_a_live_route_are_not_drift(api_object):
+    from ansible_collections.kubeha.webapp.plugins.module_utils.drift import spec_drift
+    assert spec_drift(route_as_rendered(), api_object("httproute_accepted")) == []
+
+
+def test_a_route_edited_by_hand_names_each_changed_field_and_each_list_of_another_length(api_object):
+    from ansible_collections.kubeha.webapp.plugins.module_utils.drift import spec_drift
+    live = api_object("httproute_accepted")
+    live["spec"]["rules"][0]["backendRefs"][0]["port"] = 8080
+    live["spec"]["hostnames"].append("extra.kubeha.test")
+    assert spec_drift(route_as_rendered(), live) == [
+        {"object": "HTTPRoute webapp", "field": "spec.hostnames",
+         "live": ["webapp-webapp.kubeha.test", "extra.kubeha.test"], "release": ["webapp-webapp.kubeha.test"]},
+        {"object": "HTTPRoute webapp", "field": "spec.rules[0].backendRefs[0].port", "live": 8080, "release": 80},
+    ]
+
+
+def test_a_pdb_whose_budget_was_changed_by_hand_is_drift_and_an_int_or_string_reads_the_same():
+    from ansible_collections.kubeha.webapp.plugins.module_utils.drift import spec_drift
+    release = {"kind": "PodDisruptionBudget", "metadata": {"name": "web"}, "spec": {"maxUnavailable": 1}}
+    assert spec_drift(release, {"spec": {"maxUnavailable": "1", "selector": {}}}) == []
+    assert spec_drift(release, {"spec": {"maxUnavailable": 0}}) == [
+        {"object": "PodDisruptionBudget web", "field": "spec.maxUnavailable", "live": 0, "release": 1}]
