@@ -116,16 +116,36 @@ def start(job, python=sys.executable):
     owner_pid) in a session of its own, so that a signal to the run's process group (Ctrl-C)
     reaches it only through its owner's end. Returns its pid once it has loaded its code."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (collection_root(__file__), os.environ.get("PYTHONPATH")) if p))
+        collection_roots() + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else [])))
     proc = subprocess.Popen([python, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=env, start_new_session=True, close_fds=True)
+                            stderr=subprocess.PIPE, env=env, start_new_session=True, close_fds=True)
     proc.stdin.write(json.dumps(job).encode("utf-8"))
     proc.stdin.close()
     ready = proc.stdout.readline().strip()
     proc.stdout.close()
     if ready != b"ready":
-        raise RuntimeError("the lock renewer did not start (python %s)" % python)
+        try:
+            said = proc.communicate(timeout=10)[1].decode("utf-8", "replace").strip().splitlines()
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            said = []
+        raise RuntimeError("the lock renewer did not start (python %s): %s"
+                           % (python, said[-1] if said else "no error printed"))
+    proc.stderr.close()
     return proc.pid
+
+
+def collection_roots():
+    """Every directory from which this process loaded a collection's code (this collection and
+    kubernetes.core may come from different collection paths): the renewer's PYTHONPATH."""
+    roots = []
+    for name, loaded in list(sys.modules.items()):
+        path = getattr(loaded, "__file__", None)
+        if name.startswith("ansible_collections.") and path and "ansible_collections" in path.split(os.sep):
+            root = collection_root(path)
+            if root not in roots:
+                roots.append(root)
+    return roots
 
 
 def main():
@@ -133,7 +153,10 @@ def main():
     job = json.loads(sys.stdin.read())
     sys.stdout.write("ready\n")
     sys.stdout.flush()
-    os.close(1)
+    # Its starter stops reading: nothing more goes to the pipes (a write would fail).
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
     run(job)
 
 

@@ -117,3 +117,15 @@ def test_stopping_the_renewer_never_signals_a_process_that_is_not_one():
     assert not lease_renewer.is_renewer(os.getpid())
     assert lease_renewer.stop(os.getpid()) is True
     assert lease_renewer.alive(os.getpid())
+
+
+def test_the_renewer_is_given_every_collection_path_this_process_loaded_code_from():
+    # kubernetes.core (which the collection's module_utils import) may live in another collection
+    # path than kubeha.webapp: the renewer needs both.
+    import sys
+    roots = lease_renewer.collection_roots()
+    assert lease_renewer.collection_root(lease_renewer.__file__) in roots
+    core = sys.modules["ansible_collections.kubernetes.core.plugins.module_utils.helm_args_common"]
+    assert lease_renewer.collection_root(core.__file__) in roots
+    assert len(roots) == 2, roots
+    assert all(os.path.isdir(os.path.join(root, "ansible_collections")) for root in roots)
