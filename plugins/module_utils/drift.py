@@ -81,8 +81,8 @@ def service_drift(release_doc, live_doc):
     return found
 
 
-# The other kinds the chart renders (Ingress, HTTPRoute, HPA, PDB, NetworkPolicy) are compared
-# field by field where the manifest sets a field: the API server's defaults (an HTTPRoute
+# The other kinds the chart renders (Ingress, HTTPRoute, HPA, PDB, NetworkPolicy; a ConfigMap's
+# data) are compared field by field where the manifest sets a field: the API server's defaults (an HTTPRoute
 # backend's weight, a NetworkPolicy port's protocol) are not the release's, so not drift; a list
 # of another length is (an item added or removed by hand).
 
@@ -102,14 +102,14 @@ def _subset_drift(release, live, path, found, name):
         found.append(dict(object=name, field=path, live=live, release=release))
 
 
-def spec_drift(release_doc, live_doc):
-    """[{object, field, live, release}] for each field of the release's spec the live object does
-    not hold."""
+def spec_drift(release_doc, live_doc, section="spec"):
+    """[{object, field, live, release}] for each field of the release's `section` (a ConfigMap's
+    is `data`) the live object does not hold."""
     if not release_doc or not live_doc:
         return []
     name = "%s %s" % (release_doc.get("kind"), (release_doc.get("metadata") or {}).get("name"))
     found = []
-    _subset_drift(release_doc.get("spec") or {}, live_doc.get("spec") or {}, "spec", found, name)
+    _subset_drift(release_doc.get(section) or {}, live_doc.get(section) or {}, section, found, name)
     return found
 
 

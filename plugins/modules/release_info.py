@@ -108,7 +108,8 @@ live:
     Live objects (deployment, pods, service, ingresses, httproutes) of the current revision, and
     drift: the fields of the live objects that differ from the release's manifest (hand changes:
     the Deployment's replicas and container images; the Service's type, selector and ports; every
-    field the manifest sets in the spec of the Ingress, HTTPRoute, HPA, PDB and NetworkPolicy),
+    field the manifest sets in the spec of the Ingress, HTTPRoute, HPA, PDB and NetworkPolicy, and
+    in the data of the ConfigMaps),
     each as field, live and release value (and object, but for the Deployment's).
   returned: when resources and exists
   type: dict
@@ -165,6 +166,7 @@ OTHER_COMPARED = {
     "HorizontalPodAutoscaler": "/apis/autoscaling/v2/namespaces/%s/horizontalpodautoscalers/%s",
     "PodDisruptionBudget": "/apis/policy/v1/namespaces/%s/poddisruptionbudgets/%s",
     "NetworkPolicy": "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies/%s",
+    "ConfigMap": "/api/v1/namespaces/%s/configmaps/%s",
 }
 
 
@@ -205,7 +207,7 @@ def live_objects(client, namespace, rel):
         elif kind in OTHER_COMPARED:
             other = get_json(client, OTHER_COMPARED[kind] % (namespace, name))
             if other:
-                live["drift"].extend(spec_drift(doc, other))
+                live["drift"].extend(spec_drift(doc, other, "data" if kind == "ConfigMap" else "spec"))
     gateways = {}
     for view in live["httproutes"]:
         for key in view["parent_refs"]:

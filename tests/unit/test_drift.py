@@ -142,3 +142,11 @@ def test_a_pdb_whose_budget_was_changed_by_hand_is_drift_and_an_int_or_string_re
     assert spec_drift(release, {"spec": {"maxUnavailable": "1", "selector": {}}}) == []
     assert spec_drift(release, {"spec": {"maxUnavailable": 0}}) == [
         {"object": "PodDisruptionBudget web", "field": "spec.maxUnavailable", "live": 0, "release": 1}]
+
+
+def test_a_config_value_edited_by_hand_is_drift_of_the_configmaps_data():
+    from ansible_collections.kubeha.webapp.plugins.module_utils.drift import spec_drift
+    release = {"kind": "ConfigMap", "metadata": {"name": "web-env"}, "data": {"LOG_LEVEL": "info"}}
+    assert spec_drift(release, {"data": {"LOG_LEVEL": "info"}}, "data") == []
+    assert spec_drift(release, {"data": {"LOG_LEVEL": "debug"}}, "data") == [
+        {"object": "ConfigMap web-env", "field": "data.LOG_LEVEL", "live": "debug", "release": "info"}]
