@@ -101,36 +101,28 @@ def test_upgrade_after_a_hand_scale_runs_the_release_replicas_of_the_new_image(c
     assert app.pod_images() == {"kubeha/web:v2"}
 
 
-def test_a_service_port_patched_by_hand_is_named_in_check_mode_and_brought_back(changed_by_hand):
+def test_a_service_and_a_route_edited_by_hand_are_named_in_check_mode_and_brought_back(changed_by_hand):
     app = changed_by_hand
-    # A hand edit that breaks traffic: the Service now sends it to a port nothing listens on.
+    # Hand edits that break traffic: the Service sends it to a port nothing listens on, the route
+    # to a Service port that does not exist.
     _by_hand(app, "patch", "service", app.name, "--type=json",
              "-p", '[{"op": "replace", "path": "/spec/ports/0/targetPort", "value": 9999}]')
-    line = f"Service {app.name} spec.ports[http].targetPort: live 9999, release http"
-    run = app.play("deploy", "--check")
-    assert line in run.flat(), run.tail()
-    assert app.kubectl_json("get", "service", app.name, "-n", app.namespace)["spec"]["ports"][0]["targetPort"] == 9999
-    run = app.play("deploy")
-    assert line in run.flat() and "hand changes were brought back" in run.flat(), run.tail()
-    assert app.kubectl_json("get", "service", app.name, "-n", app.namespace)["spec"]["ports"][0]["targetPort"] == "http"
-    assert "version=v2" in app.get_body()
-
-
-def test_a_route_edited_by_hand_is_named_in_check_mode_and_brought_back(changed_by_hand):
-    app = changed_by_hand
-    # The route now sends traffic to a Service port that does not exist.
     _by_hand(app, "patch", "httproute", app.name, "--type=json",
              "-p", '[{"op": "replace", "path": "/spec/rules/0/backendRefs/0/port", "value": 8081}]')
 
-    def port():
-        return app.kubectl_json("get", "httproute", app.name, "-n", app.namespace)["spec"]["rules"][0][
-            "backendRefs"][0]["port"]
+    def ports():
+        service = app.kubectl_json("get", "service", app.name, "-n", app.namespace)
+        route = app.kubectl_json("get", "httproute", app.name, "-n", app.namespace)
+        return service["spec"]["ports"][0]["targetPort"], route["spec"]["rules"][0]["backendRefs"][0]["port"]
 
-    line = f"HTTPRoute {app.name} spec.rules[0].backendRefs[0].port: live 8081, release 80"
+    lines = (f"Service {app.name} spec.ports[http].targetPort: live 9999, release http",
+             f"HTTPRoute {app.name} spec.rules[0].backendRefs[0].port: live 8081, release 80")
     run = app.play("deploy", "--check")
-    assert line in run.flat(), run.tail()
-    assert port() == 8081
+    assert all(line in run.flat() for line in lines), run.tail()
+    assert ports() == (9999, 8081)
     run = app.play("deploy")
-    assert line in run.flat() and "hand changes were brought back" in run.flat(), run.tail()
-    assert port() == 80
-    assert "gateway ok" in run.flat(), run.tail()
+    assert all(line in run.flat() for line in lines), run.tail()
+    assert "hand changes were brought back" in run.flat(), run.tail()
+    assert ports() == ("http", 80)
+    assert "gateway ok" in run.flat() and "nodeport ok" in run.flat(), run.tail()
+    assert "version=v2" in app.get_body()
