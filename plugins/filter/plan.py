@@ -18,13 +18,17 @@ helm_flags(live, server_side)          helm 4's --server-side and --force-confli
 drift_lines(drift, deployment)         hand changes (release_info's live.drift) as message lines
 failed_change_outcome(rollback, rollout, reverify_error, verified, last_good, check_mode)
                                        what became of a release whose change failed
+failure_parts(message)                 a failure message's reason and its pod-by-pod explanation
+with_explanation(reason, lines)        a reason followed by such an explanation
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kubeha.webapp.plugins.module_utils import apply_mode, drift, outcomes, release_plan, revisions, settings
+from ansible_collections.kubeha.webapp.plugins.module_utils import (
+    apply_mode, drift, failure_report, outcomes, release_plan, revisions, settings,
+)
 
 
 def settings_errors(values, role):
@@ -41,6 +45,11 @@ def rollback_choice(live, requested=0, release="release"):
     return revisions.rollback_choice(live.get("history") or [], live["release"]["revision"], requested, release)
 
 
+def failure_parts(message):
+    reason, why = failure_report.split_message(message)
+    return dict(reason=reason, why=why)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -54,6 +63,8 @@ class FilterModule(object):
             "rollback_choice": rollback_choice,
             "deployment_name": release_plan.deployment_name,
             "failed_change_outcome": outcomes.failed_change_outcome,
+            "failure_parts": failure_parts,
+            "with_explanation": failure_report.with_explanation,
             "watch_plan": release_plan.watch_plan,
             "helm_flags": apply_mode.release_flags,
             "drift_lines": drift.drift_lines,

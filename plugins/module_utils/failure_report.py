@@ -243,6 +243,19 @@ def explain(pods, events=None, logs=None):
     return dict(lines=lines, short=clip(short, 300), logged=logged)
 
 
+def split_message(message):
+    """A failure message as (reason, why): the reason before the explanation's HEADER line, and
+    the explanation from a line break before the HEADER on ('' when there is none). The summary
+    and helm's history take the reason; the failure message keeps both."""
+    reason, marker, rest = str(message).partition("\n" + HEADER)
+    return reason.strip(), (marker + rest) if marker else ""
+
+
+def with_explanation(reason, lines):
+    """`reason` followed by the explanation `lines` under the HEADER line (none: `reason` alone)."""
+    return "\n".join([reason, HEADER] + list(lines)) if lines else reason
+
+
 def short_for(explanation, named_pod):
     """What a verdict's message lacks, for its summary line: a verdict naming the pod explained
     first says its state already - the line it logged is what it lacks; any other verdict

@@ -284,3 +284,15 @@ def test_a_failed_watch_says_its_verdict_and_short_form_first_then_the_explanati
         "pod p, container web: CrashLoopBackOff [it logged: boom]", HEADER, "pod p (Running): ...", "    boom"]
     assert failure_message(dict(message="rollout of webapp not complete after 5s", explanation=[])) == \
         "rollout of webapp not complete after 5s"
+
+
+def test_a_failure_message_splits_into_its_reason_and_its_explanation_and_back():
+    from ansible_collections.kubeha.webapp.plugins.module_utils.failure_report import (
+        HEADER, split_message, with_explanation)
+    message = with_explanation("upgrade failed: pod web-1 CrashLoopBackOff ", ["pod web-1 (Running)", "  log: boom"])
+    assert message == "upgrade failed: pod web-1 CrashLoopBackOff \n" + HEADER + "\npod web-1 (Running)\n  log: boom"
+    assert split_message(message) == ("upgrade failed: pod web-1 CrashLoopBackOff",
+                                      "\n" + HEADER + "\npod web-1 (Running)\n  log: boom")
+    assert split_message("no pods to blame") == ("no pods to blame", "")
+    assert with_explanation("reason", []) == "reason"
+    assert with_explanation("", ["line"]) == "\n" + HEADER + "\nline"
