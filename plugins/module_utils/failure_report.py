@@ -19,7 +19,7 @@ __metaclass__ = type
 import json
 import re
 
-from ansible_collections.kubeha.webapp.plugins.module_utils.pods import pod_ready, unschedulable
+from ansible_collections.kubeha.webapp.plugins.module_utils.pod_status import pod_ready, unschedulable
 
 # The line that starts an explanation in a failure message (what comes before is the reason).
 HEADER = "Why, pod by pod:"

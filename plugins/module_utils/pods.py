@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubeha maintainers
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
-"""Pods: what their status says (ready, running, done, cannot run), and the short-lived client
-pods (Pod Security "restricted") the modules start to check HTTP from inside the cluster."""
+"""Pods: the short-lived client pods (Pod Security "restricted") the modules start to check HTTP
+from inside the cluster (what a pod's status says is pod_status's)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,61 +12,7 @@ import time
 
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import call_json, get_json
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_http import ApiError
-
-# Container states that mean a pod cannot run without a change.
-FATAL_WAITING_REASONS = [
-    "CrashLoopBackOff",
-    "ImagePullBackOff",
-    "ErrImageNeverPull",
-    "InvalidImageName",
-    "CreateContainerConfigError",
-    "CreateContainerError",
-    "RunContainerError",
-]
-
-
-def pod_ready(pod):
-    """The pod's Ready condition is True: what a Service's endpoints follow. Not "every container
-    ready": the Ready condition also turns False when the node stops reporting (the node
-    controller does not touch the container statuses then) and waits for readiness gates."""
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
-
-
-def pod_done(pod):
-    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-
-
-def container_running(pod):
-    """At least one of the pod's containers runs now."""
-    return any((cs.get("state") or {}).get("running")
-               for cs in (pod.get("status") or {}).get("containerStatuses") or [])
-
-
-def pod_running(pod):
-    """The pod's script has started: a container runs, or the pod has already finished."""
-    return pod_done(pod) or container_running(pod)
-
-
-def unschedulable(pod):
-    """The pod's PodScheduled condition when the scheduler found no node for it, else None."""
-    for cond in (pod.get("status") or {}).get("conditions") or []:
-        if cond.get("type") == "PodScheduled" and cond.get("status") == "False" and \
-                cond.get("reason") == "Unschedulable":
-            return cond
-    return None
-
-
-def pod_problem(pod):
-    """Why a client pod cannot run (image missing, rejected...), or None."""
-    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
-        waiting = (cs.get("state") or {}).get("waiting") or {}
-        if waiting.get("reason") in FATAL_WAITING_REASONS + ["ErrImagePull"]:
-            return "%s: %s" % (waiting.get("reason"), waiting.get("message", ""))
-    cond = unschedulable(pod)
-    if cond:
-        return "unschedulable: %s" % cond.get("message", "")
-    return None
+from ansible_collections.kubeha.webapp.plugins.module_utils.pod_status import pod_problem
 
 
 def restricted_client_pod(name_prefix, image, pull_policy, script, labels, deadline_seconds,

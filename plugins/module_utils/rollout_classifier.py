@@ -14,7 +14,7 @@ __metaclass__ = type
 
 from collections import namedtuple
 
-from ansible_collections.kubeha.webapp.plugins.module_utils.pods import (
+from ansible_collections.kubeha.webapp.plugins.module_utils.pod_status import (
     FATAL_WAITING_REASONS,
     pod_ready,
     unschedulable,

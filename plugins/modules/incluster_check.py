@@ -110,15 +110,8 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
     K8S_AUTH_OPTIONS,
     argument_spec,
 )
-from ansible_collections.kubeha.webapp.plugins.module_utils.pods import (
-    container_running,
-    create_pod,
-    delete_pod,
-    pod_done,
-    pod_running,
-    restricted_client_pod,
-    wait_pod,
-)
+from ansible_collections.kubeha.webapp.plugins.module_utils.pod_status import container_running, pod_done, pod_running
+from ansible_collections.kubeha.webapp.plugins.module_utils.pods import create_pod, delete_pod, restricted_client_pod, wait_pod
 from ansible_collections.kubeha.webapp.plugins.module_utils.probe_scripts import (
     HTTP_PROBE_SCRIPT,
     parse_probe_output,

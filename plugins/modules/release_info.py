@@ -134,7 +134,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubeha.webapp.plugins.module_utils.drift import deployment_drift, service_drift, spec_drift
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import list_releases, summarize_release
-from ansible_collections.kubeha.webapp.plugins.module_utils.pods import pod_ready
+from ansible_collections.kubeha.webapp.plugins.module_utils.pod_status import pod_ready
 from ansible_collections.kubeha.webapp.plugins.module_utils.revisions import newest_ran_fine
 from ansible_collections.kubeha.webapp.plugins.module_utils.routes import (
     GATEWAY_PATH,

@@ -106,13 +106,8 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.options import (
     K8S_AUTH_OPTIONS,
     argument_spec,
 )
-from ansible_collections.kubeha.webapp.plugins.module_utils.pods import (
-    create_pod,
-    delete_pod,
-    pod_ready,
-    pod_running,
-    wait_pod,
-)
+from ansible_collections.kubeha.webapp.plugins.module_utils.pod_status import pod_ready, pod_running
+from ansible_collections.kubeha.webapp.plugins.module_utils.pods import create_pod, delete_pod, wait_pod
 from ansible_collections.kubeha.webapp.plugins.module_utils.probe_scripts import (
     parse_traffic,
     traffic_probe_pod,

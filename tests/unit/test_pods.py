@@ -1,15 +1,15 @@
 """pods: what a pod's status says (ready, running, done, cannot run) and the client pod spec."""
 from __future__ import annotations
 
-from ansible_collections.kubeha.webapp.plugins.module_utils.pods import (
+from ansible_collections.kubeha.webapp.plugins.module_utils.pod_status import (
     container_running,
     pod_done,
     pod_problem,
     pod_ready,
     pod_running,
-    restricted_client_pod,
     unschedulable,
 )
+from ansible_collections.kubeha.webapp.plugins.module_utils.pods import restricted_client_pod
 
 
 def test_a_pod_whose_ready_condition_is_true_is_ready(api_object):
