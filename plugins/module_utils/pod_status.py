@@ -22,6 +22,24 @@ FATAL_WAITING_REASONS = [
 ]
 
 
+# What a registry answers when the reference cannot be pulled as it is - no such tag or digest,
+# no such repository, credentials missing or refused - as containerd and the kubelet put it in an
+# ErrImagePull message. Asking again gets the same answer; a registry that cannot be reached
+# (refused connection, timeout, DNS) may answer the next try, which the kubelet makes after its
+# back-off (ImagePullBackOff).
+FINAL_PULL_ANSWERS = (
+    ": not found", "manifest unknown", "name unknown", "401 unauthorized", "403 forbidden",
+    "unauthorized", "pull access denied", "insufficient_scope", "authorization failed",
+    "denied:", "invalid reference format",
+)
+
+
+def pull_answer_is_final(message):
+    """An ErrImagePull message says the registry answered and will answer the same again."""
+    text = (message or "").lower()
+    return any(answer in text for answer in FINAL_PULL_ANSWERS)
+
+
 def pod_ready(pod):
     """The pod's Ready condition is True: what a Service's endpoints follow. Not "every container
     ready": the Ready condition also turns False when the node stops reporting (the node

@@ -17,6 +17,7 @@ from collections import namedtuple
 from ansible_collections.kubeha.webapp.plugins.module_utils.pod_status import (
     FATAL_WAITING_REASONS,
     pod_ready,
+    pull_answer_is_final,
     unschedulable,
 )
 
@@ -216,7 +217,7 @@ def _pod_failure(pod, budgets, now, timers, unready_grace, unschedulable_grace, 
         else:
             timers.start_error.pop(key, None)
         last = (cs.get("lastState") or {}).get("terminated") or {}
-        if reason in FATAL_WAITING_REASONS:
+        if reason in FATAL_WAITING_REASONS or (reason == "ErrImagePull" and pull_answer_is_final(waiting.get("message"))):
             detail = waiting.get("message") or ""
             if last:
                 detail = (detail + " (last exit code %s, %s)" % (last.get("exitCode"), last.get("reason"))).strip()

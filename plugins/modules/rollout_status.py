@@ -18,7 +18,9 @@ description:
   - Unlike a plain timeout (C(helm --wait), C(--atomic)), it watches the rollout's failure signals
     and returns as soon as one shows, naming the pod and what it reported -
     C(ProgressDeadlineExceeded), C(ReplicaFailure) (e.g. Pod Security rejected the pods),
-    C(CrashLoopBackOff), C(ImagePullBackOff), C(ErrImageNeverPull), C(InvalidImageName),
+    C(CrashLoopBackOff), C(ImagePullBackOff), C(ErrImagePull) when the registry answered (no such
+    tag or repository, credentials missing or refused; an unreachable registry gets the kubelet's
+    retry first), C(ErrImageNeverPull), C(InvalidImageName),
     C(CreateContainerConfigError), C(CreateContainerError) and C(RunContainerError) that last
     30 seconds (the kubelet retries those), repeated restarts, pods that stay unschedulable, and
     new pods that run but never become ready (their readiness probe's own failure budget, plus

@@ -1,12 +1,15 @@
 """pods: what a pod's status says (ready, running, done, cannot run) and the client pod spec."""
 from __future__ import annotations
 
+import pytest
+
 from ansible_collections.kubeha.webapp.plugins.module_utils.pod_status import (
     container_running,
     pod_done,
     pod_problem,
     pod_ready,
     pod_running,
+    pull_answer_is_final,
     unschedulable,
 )
 from ansible_collections.kubeha.webapp.plugins.module_utils.pods import restricted_client_pod
@@ -79,3 +82,26 @@ def test_the_client_pod_meets_pod_security_restricted():
     assert pod["automountServiceAccountToken"] is False and pod["activeDeadlineSeconds"] == 90
     assert container["command"] == ["sh", "-c", "echo hi"]
     assert container["env"] == [{"name": "ATTEMPTS", "value": "3"}, {"name": "URL", "value": "http://web"}]
+
+
+@pytest.mark.parametrize("message", [
+    'failed to pull and unpack image "r:5000/web:v9": failed to resolve reference "r:5000/web:v9": r:5000/web:v9: not found',
+    'failed to resolve reference "r:5001/web:v1": unexpected status from HEAD request to '
+    'https://r:5001/v2/web/manifests/v1: 401 Unauthorized',
+    'failed to resolve reference "docker.io/org/private:v1": pull access denied, repository does not exist or '
+    'may require authorization: server message: insufficient_scope: authorization failed',
+    'failed to resolve reference "ghcr.io/org/app:v1": failed to authorize: failed to fetch anonymous token: '
+    'unexpected status from GET request to https://ghcr.io/token?scope=repository%3Aorg%2Fapp%3Apull: 403 Forbidden',
+])
+def test_a_pull_the_registry_refused_or_found_nothing_for_is_final(message):
+    assert pull_answer_is_final(message)
+
+
+@pytest.mark.parametrize("message", [
+    'failed to do request: Head "https://r:5000/v2/web/manifests/v3": dial tcp 10.217.0.1:5000: connect: connection refused',
+    'failed to do request: Head "https://r:5000/v2/web/manifests/v3": dial tcp: lookup r: no such host',
+    'failed to copy: httpReadSeeker: failed open: failed to do request: net/http: TLS handshake timeout',
+    "", None,
+])
+def test_a_registry_that_did_not_answer_may_answer_the_next_try(message):
+    assert not pull_answer_is_final(message)

@@ -119,8 +119,14 @@ def test_an_image_that_cannot_be_pulled_fails_the_rollout_at_once(look, fixture,
     assert detail in verdict.message
 
 
-def test_err_image_pull_is_not_yet_a_failure_the_kubelet_retries_then_backs_off(look):
-    assert looks(look, "rollout_pod_err_image_pull", [T0, T0 + 120]).status == "progressing"
+def test_a_pull_the_registry_answered_not_found_fails_at_once_with_its_answer(look):
+    verdict, _ = look("rollout_pod_err_image_pull")
+    assert verdict.status == "failed" and verdict.reason == "ErrImagePull"
+    assert verdict.message.endswith('failed to resolve reference "ghcr.io/kubeha/web:v2": ghcr.io/kubeha/web:v2: not found')
+
+
+def test_a_registry_that_cannot_be_reached_is_not_yet_a_failure_the_kubelet_retries_then_backs_off(look):
+    assert looks(look, "rollout_pod_err_image_pull_unreachable", [T0, T0 + 120]).status == "progressing"
 
 
 def test_a_missing_configmap_create_container_config_error_fails_at_once(look):
