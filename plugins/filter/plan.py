@@ -20,6 +20,7 @@ failed_change_outcome(rollback, rollout, reverify_error, verified, last_good, ch
                                        what became of a release whose change failed
 failure_parts(message)                 a failure message's reason and its pod-by-pod explanation
 with_explanation(reason, lines)        a reason followed by such an explanation
+chart_source(ref, version, pull_dir)   where the chart comes from: a directory, or an oci:// chart pulled once
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,7 +28,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.kubeha.webapp.plugins.module_utils import (
-    apply_mode, drift, failure_report, outcomes, release_plan, revisions, settings,
+    apply_mode, chart_source, drift, failure_report, outcomes, release_plan, revisions, settings,
 )
 
 
@@ -64,6 +65,7 @@ class FilterModule(object):
             "deployment_name": release_plan.deployment_name,
             "failed_change_outcome": outcomes.failed_change_outcome,
             "failure_parts": failure_parts,
+            "chart_source": chart_source.source,
             "with_explanation": failure_report.with_explanation,
             "watch_plan": release_plan.watch_plan,
             "helm_flags": apply_mode.release_flags,

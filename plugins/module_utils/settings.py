@@ -17,7 +17,7 @@ import json
 import os
 import re
 
-from ansible_collections.kubeha.webapp.plugins.module_utils import images
+from ansible_collections.kubeha.webapp.plugins.module_utils import chart_source, images
 from ansible_collections.kubeha.webapp.plugins.module_utils.apply_mode import SERVER_SIDE_CHOICES
 
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -86,6 +86,11 @@ def webapp_errors(s):
     _at_least(errors, s, "webapp_history_max", 0)
     _at_least(errors, s, "webapp_lock_wait", 0)
     _at_least(errors, s, "webapp_lock_duration", 3)
+    if "webapp_chart_ref" in s:
+        errors.extend(chart_source.errors(s.get("webapp_chart_ref"), s.get("webapp_chart_version")))
+    ca_file = s.get("webapp_chart_ca_file")
+    if ca_file and not os.path.isfile(os.path.expanduser(str(ca_file))):
+        errors.append("webapp_chart_ca_file=%s is not a file" % ca_file)
     if not s.get("webapp_kubeconfig"):
         errors.append("webapp_kubeconfig must not be empty")
     if "webapp_server_side" in s and str(s["webapp_server_side"]).lower() not in SERVER_SIDE_CHOICES:
