@@ -54,6 +54,12 @@ CASES = [
      ["webapp_kubeconfig=/nonexistent/kubeconfig does not exist"]),
     ("upgrade", {"upgrade_image_tag": "v2", "webapp_helm_binary": "/nonexistent/helm"},
      ["webapp_helm_binary=/nonexistent/helm", "does not exist"]),
+    ("upgrade", {"upgrade_image_tag": "v2", "webapp_chart_ref": "oci://10.217.0.1:5000/charts/webapp"},
+     ["webapp_chart_version must name the version of the OCI chart oci://10.217.0.1:5000/charts/webapp"]),
+    ("deploy", {"webapp_chart_version": "0.2.0"}, ["webapp_chart_version=0.2.0 applies to an oci:// chart only"]),
+    # a registry that cannot be reached (nothing listens on loopback port 9): refused before any change
+    ("deploy", {"webapp_chart_ref": "oci://127.0.0.1:9/charts/webapp", "webapp_chart_version": "0.2.0"},
+     ["webapp_chart_ref=oci://127.0.0.1:9/charts/webapp webapp_chart_version=0.2.0: helm pull failed"]),
 ]
 
 
