@@ -11,7 +11,7 @@ DOCUMENTATION = r"""
 ---
 module: registry_image
 short_description: Ask an image's registry whether it holds the reference, and its digest
-version_added: 1.0.0
+version_added: 1.1.0
 description:
   - Asks the registry named in I(image) (Docker Hub when it names none) whether the tag or digest
     exists, with the Distribution API (Docker Registry HTTP API v2) - a C(HEAD) of the manifest,
