@@ -55,8 +55,12 @@ def refusal(result, setting, pull_secrets=None):
                  "imagePullSecrets name none)")
         return ("%s: registry %s refused image %s %s (%s), so the pods could not pull it either"
                 % (setting, registry, image, asked, reason))
-    return ("%s: registry %s of image %s cannot be reached (%s), so the pods could not pull it either "
-            "(set webapp_image_check=false to change the release anyway)" % (setting, registry, image, reason))
+    hint = "set webapp_image_check=false to change the release anyway"
+    if "CERTIFICATE_VERIFY_FAILED" in reason:
+        # The controller lacks the registry's CA; the nodes may well have it.
+        hint = "webapp_registry_ca_file names the CA of a registry with a CA of its own"
+    return ("%s: registry %s of image %s cannot be reached (%s), so the pods could not pull it either (%s)"
+            % (setting, registry, image, reason, hint))
 
 
 def _without_note(cause):

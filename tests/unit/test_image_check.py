@@ -47,6 +47,11 @@ def test_an_unreachable_registry_refuses_the_change_and_says_how_to_go_on_anyway
     assert "(cannot reach 10.217.0.1:5000: Connection refused)" in text and "webapp_image_check=false" in text
 
 
+def test_a_certificate_the_controller_cannot_verify_points_at_the_registry_ca_setting():
+    reason = "cannot reach 10.217.0.1:5000: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
+    assert "webapp_registry_ca_file names the CA" in image_check.refusal(answer("unreachable", reason), SETTING)
+
+
 def test_a_pull_secret_that_cannot_be_read_is_blamed_on_the_pull_secrets_setting():
     failed = {"failed": True, "msg": "pull secret regcred does not exist in namespace web"}
     assert image_check.refusal(failed, SETTING, ["regcred"]) == (
