@@ -21,10 +21,7 @@ import fnmatch
 import json
 import re
 
-try:
-    from urllib.parse import urlencode
-except ImportError:  # Python 2 (sanity's compile tests): never a controller of this collection
-    from urllib import urlencode
+from urllib.parse import urlencode
 
 DOCKERCONFIGJSON = "kubernetes.io/dockerconfigjson"
 DOCKERCFG = "kubernetes.io/dockercfg"
@@ -88,8 +85,8 @@ def _schemeless(key):
 
 
 def _split(location):
-    host, _, path = location.partition("/")
-    host, _, port = host.partition(":")
+    host, path = (location.split("/", 1) + [""])[:2]
+    host, port = (host.split(":", 1) + [""])[:2]
     return host.split("."), port, "/" + path
 
 
@@ -140,7 +137,7 @@ def parse_challenge(header):
     header = (header or "").strip()
     if not header:
         return "", {}
-    scheme, _, rest = header.partition(" ")
+    scheme, rest = (header.split(" ", 1) + [""])[:2]
     params = {}
     for match in _CHALLENGE_PARAM.finditer(rest):
         value = match.group(2) if match.group(2) is not None else match.group(3)

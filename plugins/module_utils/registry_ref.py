@@ -51,9 +51,9 @@ def parse(ref):
             raise BadReference("%s: %s is not a tag (%s)" % (text, reference, images.TAG_RULE))
     if not images.is_repository(name):
         raise BadReference("%s is not an image reference (e.g. registry.example.com/team/app:v1)" % text)
-    first, _, rest = name.partition("/")
-    if rest and _names_a_host(first):
-        registry, repository = first, rest
+    first = name.split("/", 1)[0]
+    if "/" in name and _names_a_host(first):
+        registry, repository = first, name[len(first) + 1:]
     else:
         registry, repository = DOCKER_HUB, name
     if registry in DOCKER_HUB_NAMES:

@@ -55,6 +55,7 @@ options:
         the registry, not the Kubernetes API.
     type: bool
     default: true
+    aliases: [verify_ssl]
   timeout:
     description: Seconds one request to the registry may take.
     type: int
@@ -137,14 +138,10 @@ import os
 import socket
 import ssl
 
-try:
-    from urllib.error import HTTPError, URLError
-    from urllib.parse import urlsplit
-    from urllib.request import HTTPRedirectHandler, HTTPSHandler, Request, build_opener
-    from http.client import HTTPException
-except ImportError:  # Python 2 (sanity's compile tests): never a controller of this collection
-    HTTPError = URLError = HTTPException = Exception
-    urlsplit = HTTPRedirectHandler = HTTPSHandler = Request = build_opener = None
+from http.client import HTTPException
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
+from urllib.request import HTTPRedirectHandler, HTTPSHandler, Request, build_opener
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, get_json
@@ -197,7 +194,7 @@ def pull_secret_auths(module, namespace, names):
     return found
 
 
-class SameHostRedirects(HTTPRedirectHandler if HTTPRedirectHandler else object):
+class SameHostRedirects(HTTPRedirectHandler):
     """Redirects are followed only to the hosts the check may contact."""
 
     allowed_hosts = ()
@@ -240,9 +237,10 @@ def main(module_class=AnsibleModule):
         dict((k, v) for k, v in K8S_AUTH_OPTIONS.items() if k != "validate_certs"),
         image=dict(type="str", required=True),
         namespace=dict(type="str"),
-        pull_secrets=dict(type="list", elements="str", default=[]),
+        pull_secrets=dict(type="list", elements="str", default=[], no_log=False),  # names, not credentials
         ca_file=dict(type="path"),
-        validate_certs=dict(type="bool", default=True),
+        # verify_ssl as well: the k8s_auth fragment documents that alias for validate_certs.
+        validate_certs=dict(type="bool", default=True, aliases=["verify_ssl"]),
         timeout=dict(type="int", default=10),
     )
     module = module_class(argument_spec=spec, supports_check_mode=True)
