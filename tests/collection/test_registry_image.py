@@ -57,7 +57,7 @@ def deployed(app, registry, inventory):
     return app, run
 
 
-def test_a_public_tag_is_found_with_its_digest_and_nothing_else_is_asked(registry, inventory):
+def test_a_public_tag_is_found_anonymously_with_its_digest(registry, inventory):
     found = ask(inventory, f"{registry['public']}/kubeha/web:v1", registry)
     assert not found["failed"], found
     assert (found["exists"], found["outcome"], found["auth"]) == (True, "found", "anonymous"), found
