@@ -9,9 +9,10 @@ CLUSTER := cluster/kubeha-cluster
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-# Debian packages the project needs (the cluster's runtime, image building, load tools).
+# Debian packages the project needs (the cluster's runtime, image building and pushing into the
+# local registries, their htpasswd, load tools).
 DEBS := containerd runc containernetworking-plugins iptables ipset conntrack iproute2 util-linux \
-        etcd-server buildah busybox-static socat curl wrk python3-venv
+        etcd-server buildah skopeo apache2-utils busybox-static socat curl wrk python3-venv
 
 .PHONY: help deps venv venv-oldest venv-ship tools cluster demo test lint docs unit down clean FORCE
 FORCE:

@@ -1,5 +1,6 @@
 """Building what a cluster runs, once per version: the binaries (cluster/lib/build.sh), the image
-archives (cluster/lib/images.sh) and the image store, all kept in the build cache.
+archives (cluster/lib/images.sh), the image store and the registries' storages (the images and the
+chart pushed into them), all kept in the build cache.
 
 One build at a time holds the cache's lock; the scripts are told so (KUBEHA_BUILD_LOCK_HELD) so
 they do not wait for it themselves.
@@ -12,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import imagestore
+from . import imagestore, registrystore
 from .locks import exclusive
 from .output import say
 from .topology import CACHE, CLUSTER_DIR, VERSIONS, bin_dir, helm3_bin, helm_bin, kube_bin
@@ -25,6 +26,7 @@ KUBE_COMPONENTS = ("kubectl", "kube-apiserver", "kube-controller-manager", "kube
 class Images:
     archives: list[Path]  # docker archives, named by the hash of their inputs
     store: Path  # all of them imported into one containerd root (see imagestore)
+    registries: dict[str, Path]  # each registry's storage, what the build pushed (see registrystore)
 
 
 def missing() -> Images:
@@ -37,7 +39,8 @@ def missing() -> Images:
                              text=True, stdout=subprocess.PIPE, env=_lock_held_env()).stdout
         archives = [Path(p) for p in out.split()]
         _link_tools()
-        return Images(archives, imagestore.ensure_store(archives, say))
+        return Images(archives, imagestore.ensure_store(archives, say),
+                      registrystore.ensure(archives, say))
 
 
 def ensure_tools() -> None:

@@ -12,12 +12,17 @@
   ingress-ip  print the Ingress controller's LoadBalancer address
   gateway-ip  print the address of the shared Gateway (Traefik's Gateway API listeners)
   facts       print kubeconfig, bin-dir, node-ip, ingress-ip, gateway-ip, the Gateway (name,
-              namespace, listeners, ports, CA file, route label) and lb-pool as one JSON object
+              namespace, listeners, ports, CA file, route label), lb-pool and the registries
+              (addresses, CA file, the private one's user and password, the chart's OCI
+              reference and version) as one JSON object
               (`up` keeps a copy in the state directory, which the shell shim prints without
               starting Python)
   node-stop   stop one node (drain it first for a planned removal): its LoadBalancer announcer,
               kube-proxy and kubelet end cleanly, its containers and containerd stop
   node-start  start a stopped node again; `up` also starts nodes left stopped
+  registry-stop   stop the cluster's public or private registry (no argument: both), for fault
+              tests: pulls from it meet a refused connection; `status` still says up
+  registry-start  start it (them) again; `up` also starts registries left stopped
   restart     stop one control-plane component (kube-apiserver, etcd, kube-controller-manager,
               kube-scheduler) cleanly and start it again, for fault tests; waits until the API
               answers again
@@ -27,12 +32,12 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import build, facts, lifecycle, nodes
+from . import build, facts, lifecycle, nodes, registry
 from .locks import exclusive
 from .topology import Cluster, bin_dir, default_cluster
 
 # Commands that start, stop or rewrite a cluster's processes run one at a time per cluster.
-CHANGES_CLUSTER = {"up", "down", "node-stop", "node-start", "restart"}
+CHANGES_CLUSTER = {"up", "down", "node-stop", "node-start", "restart", "registry-stop", "registry-start"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     for name in ("node-stop", "node-start"):
         sub.add_parser(name).add_argument("name", help="node name, e.g. kubeha-n2 or n2")
     sub.add_parser("restart").add_argument("name", help="control-plane component, e.g. kube-apiserver")
+    for name in ("registry-stop", "registry-start"):
+        sub.add_parser(name).add_argument("registry", nargs="?", choices=registry.NAMES,
+                                          help="public or private (default: both)")
     return ap
 
 
@@ -98,6 +106,10 @@ def run_command(cluster: Cluster, args: argparse.Namespace) -> int:
         nodes.start(cluster, nodes.named(cluster, args.name))
     elif args.cmd == "restart":
         lifecycle.restart(cluster, args.name)
+    elif args.cmd == "registry-stop":
+        registry.stop(cluster, [args.registry] if args.registry else registry.NAMES)
+    elif args.cmd == "registry-start":
+        registry.start_stopped(cluster, [args.registry] if args.registry else registry.NAMES)
     elif args.cmd == "build":
         build.missing()
     return 0

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import yaml
 
+from . import registry
 from .procs import Proc
-from .topology import VERSIONS, Cluster, Node, containerd_bin, kube_bin, kube_network_policies_bin, metallb_bin
+from .topology import REGISTRY_PORTS, VERSIONS, Cluster, Node, containerd_bin, kube_bin, kube_network_policies_bin, metallb_bin
 
 
 def _kernel_at_least(major: int, minor: int) -> bool:
@@ -123,6 +124,28 @@ def containerd_root(node: Node) -> Path:
 
 
 def _containerd_config(node: Node) -> Path:
+    write_registry_hosts(node)
+    return _write(node.dir / "containerd.toml", containerd_config_text(node))
+
+
+def containerd_config_current(node: Node) -> bool:
+    """Whether the node's containerd runs with the configuration this checkout writes (a node
+    started by an earlier checkout may lack a part of it, the registries' certs.d for one)."""
+    path = node.dir / "containerd.toml"
+    return path.exists() and path.read_text() == containerd_config_text(node)
+
+
+def write_registry_hosts(node: Node) -> None:
+    """certs.d/<host:port>/hosts.toml for each of the cluster's registries: containerd pulls from
+    them over TLS trusting the cluster's registry CA. Read at each pull, so rewriting them needs
+    no restart."""
+    c = node.cluster
+    for name in REGISTRY_PORTS:
+        host = c.registry(name)
+        _write(node.dir / "certs.d" / host / "hosts.toml", registry.hosts_toml(host, c.registry_pki / "ca.crt"))
+
+
+def containerd_config_text(node: Node) -> str:
     root = node.run / "containerd"
     # containerd 2 also reads the host's /etc/containerd/conf.d/*.toml whatever `imports` says
     # (a list given here is added to that default, checked with `containerd config dump`): keep
@@ -151,6 +174,10 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   snapshotter = "overlayfs"
   [plugins."io.containerd.cri.v1.images".pinned_images]
     sandbox = "{VERSIONS['PAUSE_IMAGE']}"
+  # One directory per registry host (HOST:PORT) with its hosts.toml: the cluster's registries and
+  # the CA they are trusted with (write_registry_hosts).
+  [plugins."io.containerd.cri.v1.images".registry]
+    config_path = "{node.dir / 'certs.d'}"
 
 [plugins."io.containerd.cri.v1.runtime"]
   netns_mounts_under_state_dir = true
@@ -173,7 +200,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
     bin_dirs = ["/usr/lib/cni"]
     conf_dir = "{node.dir / 'cni'}"
 """
-    return _write(node.dir / "containerd.toml", cfg)
+    return cfg
 
 
 def _cni_config(node: Node) -> None:

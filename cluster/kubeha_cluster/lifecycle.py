@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from . import addons, api, build, cgroups, cleanup, components, facts, imagestore, net, nodes, pki, preflight
+from . import (addons, api, build, cgroups, cleanup, components, facts, imagestore, net, nodes, pki, preflight,
+               registry)
 from .health import dns_answers, healthy, node_ready, wait_for, wait_for_api
 from .output import say
 from .procs import Proc
@@ -21,7 +22,7 @@ def all_processes(cluster: Cluster, write_configs: bool = False):
     procs = components.control_plane(cluster)
     for node in cluster.nodes:
         procs += components.node_processes(node, write_configs)
-    return procs
+    return procs + registry.processes(cluster)
 
 
 def retired_processes(cluster: Cluster) -> list[Proc]:
@@ -33,9 +34,20 @@ def retired_processes(cluster: Cluster) -> list[Proc]:
 
 
 def expected_processes(cluster: Cluster):
-    """Every process that should run now: all of them but those of nodes stopped on purpose."""
+    """Every process that should run now: all of them but those of nodes and registries stopped
+    on purpose."""
     off = nodes.stopped(cluster)
-    return [p for p in all_processes(cluster) if not nodes.runs_on(p, off)]
+    return [p for p in all_processes(cluster) if not nodes.runs_on(p, off) and not _registry_stopped(cluster, p)]
+
+
+def _registry_stopped(cluster: Cluster, proc: Proc) -> bool:
+    return registry.is_registry(proc.name) and proc.name.split("-", 1)[1] in registry.stopped(cluster)
+
+
+def _started_alone(name: str) -> bool:
+    """Processes a running cluster does without for a while: the add-ons' and the registries'.
+    `up` starts them when they are missing instead of restarting the cluster."""
+    return addons.is_addon(name) or registry.is_registry(name)
 
 
 def up(cluster: Cluster) -> None:
@@ -67,7 +79,7 @@ def up(cluster: Cluster) -> None:
         for node in stopped:
             say(f"starting node {node.name}, stopped with node-stop")
             nodes.start(cluster, node)
-    core = [p for p in procs if not addons.is_addon(p.name)]
+    core = [p for p in procs if not _started_alone(p.name)]
     if healthy(cluster, core) and node_ready(cluster) and dns_answers(cluster):
         _update_running(cluster, procs, images)
         facts.write(cluster)
@@ -88,17 +100,35 @@ def up(cluster: Cluster) -> None:
 def _update_running(cluster: Cluster, procs, images: build.Images) -> None:
     """Bring a healthy cluster up to date with this checkout without restarting what runs: images
     rebuilt since it started, add-ons added or changed (a newer checkout), add-on processes that
-    are not running."""
+    are not running, a containerd configuration changed since, the registries (stopped with
+    registry-stop, or their storage pushed anew by the build)."""
     by_name = {p.name: p for p in procs}
-    for node in cluster.nodes:
-        nodes.import_images(node, images.archives, by_name[f"{node.name}-containerd"])
-    pki.ensure(cluster)
-    addons.apply(cluster, only_if_changed=True)
     off = nodes.stopped(cluster)
+    pki.ensure(cluster)
+    for node in cluster.nodes:
+        components.write_registry_hosts(node)  # read at each pull: no restart
+        if node not in off and not components.containerd_config_current(node):
+            _restart_containerd(node, by_name[f"{node.name}-containerd"])
+        nodes.import_images(node, images.archives, by_name[f"{node.name}-containerd"])
+    addons.apply(cluster, only_if_changed=True)
     for p in procs:
         if addons.is_addon(p.name) and not p.running() and not nodes.runs_on(p, off):
             say(f"starting add-on {p.name}")
             p.start()
+    if registry.stopped(cluster):
+        say(f"starting registry {', '.join(registry.stopped(cluster))}, stopped with registry-stop")
+    registry.start(cluster, images.registries)
+
+
+def _restart_containerd(node, containerd: Proc) -> None:
+    """A node started by an earlier checkout runs containerd with an older configuration (no
+    certs.d for the registries, say): written anew and containerd restarted. Its containers run
+    on (their shims outlive containerd) and the kubelet reconnects."""
+    say(f"{node.name}: containerd's configuration changed; restarting containerd")
+    components.node_processes(node, write_configs=True)
+    containerd.stop()
+    containerd.start()
+    wait_for(f"containerd on {node.name}", node.containerd_sock.exists, 60, [containerd])
 
 
 def _start(cluster: Cluster, images: build.Images) -> None:
@@ -113,6 +143,7 @@ def _start(cluster: Cluster, images: build.Images) -> None:
     cp = [by_name[n] for n in ("etcd", "kube-apiserver", "api-forward")]
     for p in cp:
         p.start()
+    registry.start(cluster, images.registries, wait=False)  # on the bridge net.setup made
     for node in cluster.nodes:  # before its containerd starts, which reads the store once
         imagestore.give_to_node(images.store, components.containerd_root(node),
                                 node.run / "imported-images")
@@ -138,6 +169,7 @@ def _start(cluster: Cluster, images: build.Images) -> None:
     for node in cluster.nodes:  # once its RBAC is applied (addons.apply, above)
         by_name[f"{node.name}-kube-network-policies"].start()
     wait_for("cluster DNS answering", lambda: dns_answers(cluster), 180, procs)
+    registry.wait_serving(cluster)
 
 
 def down(cluster: Cluster, purge: bool) -> None:
@@ -161,6 +193,10 @@ def status(cluster: Cluster) -> int:
         state = 'running pid ' + str(pid) if pid else 'stopped'
         if not pid and nodes.runs_on(p, off):
             state += " (node-stop)"
+        if not pid and _registry_stopped(cluster, p):
+            state += " (registry-stop)"
+        elif pid and registry.is_registry(p.name):
+            state += f" on {cluster.registry(p.name.split('-', 1)[1])}"
         print(f"{p.name:{width}} {state}")
     code, body = api.get(cluster, "/readyz") if (cluster.pki / "ca.crt").exists() else (0, "no pki")
     print(f"{'api /readyz':{width}} {'ok' if code == 200 else f'not ready ({code} {body[:80]})'}")
@@ -169,7 +205,9 @@ def status(cluster: Cluster) -> int:
     ok = code == 200 and all(p.running() for p in expected_processes(cluster))
     word = 'up' if ok else 'down' if not any(p.running() for p in procs) else 'degraded'
     names = ', '.join(n.name for n in off)
-    print(f"cluster {cluster.name}: {word}" + (f" (stopped with node-stop: {names})" if off else ""))
+    regs = ', '.join(f"registry-{n}" for n in registry.stopped(cluster))
+    print(f"cluster {cluster.name}: {word}" + (f" (stopped with node-stop: {names})" if off else "")
+          + (f" (stopped with registry-stop: {regs})" if regs else ""))
     return 0 if ok else 3
 
 

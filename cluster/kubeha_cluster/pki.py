@@ -1,7 +1,8 @@
 """Certificates and kubeconfigs for the local cluster, generated with `cryptography`.
 
 One CA signs every certificate of the cluster; the service-account signing key is a separate RSA
-key pair. The shared Gateway's TLS certificate has a small CA of its own (ensure_gateway).
+key pair. The shared Gateway's TLS certificate has a small CA of its own (ensure_gateway), and so
+do the cluster's registries (ensure_registry).
 Files are written once and reused: `up` never rotates what already exists (delete the pki
 directory, or run `down --purge`, to start over). Each certificate carries its Subject Key
 Identifier and (issued ones) the CA's as Authority Key Identifier: Python 3.13 verifies with
@@ -171,6 +172,7 @@ def ensure(cluster: Cluster) -> None:
     kubeconfig(pki / "kube-network-policies.kubeconfig", cluster, "kube-network-policies",
                "kube-network-policies", remote)
     ensure_gateway(cluster)
+    ensure_registry(cluster)
     for node in cluster.nodes:
         user = f"system:node:{node.name}"
         _issue(pki, f"kubelet-{node.name}", user, ["system:nodes"])
@@ -190,3 +192,26 @@ def ensure_gateway(cluster: Cluster) -> tuple[bytes, bytes]:
     _issue(d, "tls", GATEWAY["hostname"], dns=[GATEWAY["hostname"], GATEWAY["domain"]],
            server=True, client=False)
     return (d / "tls.crt").read_bytes(), (d / "tls.key").read_bytes()
+
+
+def ensure_registry(cluster: Cluster) -> None:
+    """The registries' TLS certificate (pki/registry/tls.crt, for the bridge's host address, where
+    they listen, and 127.0.0.1), signed by a small CA of their own that every node's containerd
+    and the registries' clients trust (facts' registry.ca_file). Made once and kept; made again
+    when the bridge address changed (the cluster's name taken by another index)."""
+    d = cluster.registry_pki
+    _ensure_ca(d, f"{cluster.name}-registry")
+    ips = [cluster.bridge_ip, "127.0.0.1"]
+    crt = d / "tls.crt"
+    if crt.exists() and _ip_sans(crt) != set(ips):
+        crt.unlink()
+    _issue(d, "tls", f"{cluster.name}-registry", ips=ips, server=True, client=False)
+
+
+def _ip_sans(cert_path: Path) -> set[str]:
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    try:
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return set()
+    return {str(ip) for ip in sans.get_values_for_type(x509.IPAddress)}

@@ -16,6 +16,8 @@ COMMANDS = {
     "iptables": "iptables", "ip6tables": "iptables", "conntrack": "conntrack", "ipset": "ipset",
     "ip": "iproute2", "nsenter": "util-linux", "busybox": "busybox-static",
     "buildah": "buildah", "socat": "socat", "go": "golang (or Go from go.dev)", "umount": "mount",
+    # the build pushes the images into the registries' storages; the private registry's users
+    "skopeo": "skopeo", "htpasswd": "apache2-utils",
 }
 
 
@@ -38,7 +40,7 @@ def check(cluster: Cluster, need_build_tools: bool = True, forward_is_ours: bool
     if os.geteuid() != 0:
         problems.append("must run as root (it creates network namespaces, mounts and cgroups)")
     for cmd, pkg in COMMANDS.items():
-        if not need_build_tools and cmd in ("go", "buildah"):
+        if not need_build_tools and cmd in ("go", "buildah", "skopeo"):
             continue
         if not shutil.which(cmd):
             problems.append(f"command `{cmd}` not found: apt-get install {pkg}")

@@ -57,6 +57,14 @@ GATEWAY = {"name": "public", "namespace": "kubeha-ingress",
            "label_key": "shared-gateway-access", "label_value": "true"}
 
 
+# The two OCI registries every cluster gets (registry.py runs them), on the cluster bridge's host
+# address with these ports whatever the cluster's index: `public` asks for no credentials, as
+# public images do; `private` asks for the cluster's registry user (htpasswd), so that pull
+# Secrets are real.
+REGISTRY_PORTS = {"public": 5000, "private": 5001}
+REGISTRY_USER = "kubeha"
+
+
 @dataclass(frozen=True)
 class Node:
     name: str       # Kubernetes node name, also the network namespace name
@@ -168,6 +176,11 @@ class Cluster:
                 "ca_file": str(self.gateway_pki / "ca.crt"),
                 "route_label": f"{GATEWAY['label_key']}={GATEWAY['label_value']}"}
 
+    def registry(self, name: str) -> str:
+        """HOST:PORT of one of the cluster's registries (REGISTRY_PORTS), as image references and
+        containerd's certs.d name it."""
+        return f"{self.bridge_ip}:{REGISTRY_PORTS[name]}"
+
     @property
     def node_iface(self) -> str:          # a node's interface on the cluster bridge
         return "eth0"
@@ -229,6 +242,21 @@ class Cluster:
         """The Gateway's own small CA and its certificate for the Gateway's host names (kept
         across `down`, like the rest of the PKI)."""
         return self.pki / "gateway"
+
+    @property
+    def registry_pki(self) -> Path:
+        """The registries' own small CA and their TLS certificate (kept across `down`)."""
+        return self.pki / "registry"
+
+    @property
+    def registry_state(self) -> Path:
+        """The registry user's password and its htpasswd file (root only, kept across `down`)."""
+        return self.state / "registry"
+
+    @property
+    def registry_run(self) -> Path:
+        """Each registry's configuration and its copy of the storage (removed by `down`)."""
+        return self.run_dir / "registry"
 
     @property
     def logs(self) -> Path:
@@ -299,6 +327,11 @@ def gateway_api_crds() -> Path:
     """The Gateway API's standard-channel CRDs, as build.sh gateway-api concatenated them from the
     module's own files (the chart's tests read the schemas from this file too)."""
     return CACHE / "bin" / f"gateway-api-{VERSIONS['GATEWAY_API_VERSION']}" / "standard-install.yaml"
+
+
+def registry_bin() -> Path:
+    """CNCF Distribution's registry, built by build.sh registry."""
+    return CACHE / "bin" / f"registry-{VERSIONS['REGISTRY_VERSION']}" / "registry"
 
 
 def helm_bin() -> Path:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the cluster's Go binaries from the Go module proxy into the cache, keyed by version:
-#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|gateway-api|kube-network-policies|vegeta|all
+#   build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|gateway-api|kube-network-policies|vegeta|registry|all
 # A binary already in the cache is not rebuilt. Logs go to $KUBEHA_CACHE/logs/build-*.log.
 # (gateway-api builds no binary: it takes the Gateway API CRDs from their module.)
 set -euo pipefail
@@ -377,6 +377,14 @@ build_vegeta() {
     go_install vegeta "$VEGETA_VERSION" github.com/tsenart/vegeta/v12 github.com/tsenart/vegeta/v12
 }
 
+# CNCF Distribution's registry: each cluster's public and private OCI registries (host processes
+# on the cluster bridge), and the short-lived one the build pushes the images and the chart into.
+build_registry() {
+  LDFLAGS="-X github.com/distribution/distribution/v3/version.version=$REGISTRY_VERSION" \
+    go_install registry "$REGISTRY_VERSION" github.com/distribution/distribution/v3 \
+    github.com/distribution/distribution/v3/cmd/registry
+}
+
 case "${1:-all}" in
   kube) build_kube ;;
   helm) build_helm ;;
@@ -388,6 +396,7 @@ case "${1:-all}" in
   kube-network-policies) build_kube_network_policies ;;
   vegeta) build_vegeta ;;
   containerd) build_containerd ;;
-  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_gateway_api; build_kube_network_policies; build_vegeta ;;
-  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|gateway-api|kube-network-policies|vegeta|all" >&2; exit 2 ;;
+  registry) build_registry ;;
+  all) build_helm; build_helm3; build_coredns; build_containerd; build_kube; build_metallb; build_traefik; build_gateway_api; build_kube_network_policies; build_vegeta; build_registry ;;
+  *) echo "usage: build.sh kube|helm|helm3|coredns|containerd|metallb|traefik|gateway-api|kube-network-policies|vegeta|registry|all" >&2; exit 2 ;;
 esac

@@ -65,6 +65,9 @@ def summary_rows(hosts, hostvars, failed_hosts=None, check_mode=False):
             pods = dep.get("images") or []
             if pods and row["image"] not in pods:
                 row["image"] = "%s (Deployment runs %s)" % (row["image"], ",".join(pods))
+            checked = state.get("image_checked") or {}
+            if checked.get("digest") and checked.get("ref") == (rel.get("image") or {}).get("ref"):
+                row["image_digest"] = checked["digest"]  # what the tag named when it was checked
             row["ready"] = "%s/%s" % (dep.get("ready", 0), dep.get("replicas", "?")) if dep else "-"
             row["gateway"] = gateway_cell(live.get("httproutes") or [])
         else:
@@ -106,6 +109,10 @@ def summary_done(hosts, hostvars):
     lines = []
     for host in hosts:
         state = (hostvars.get(host) or {}).get("webapp_state") or {}
+        checked = state.get("image_checked") or {}
+        if checked.get("digest"):
+            lines.append("%s: image %s is %s in its registry (checked before the change)"
+                         % (host, checked.get("ref"), checked["digest"]))
         for op in state.get("operations") or []:
             if op.get("result") not in ("failed", "rolled back") and op.get("message"):
                 lines.append("%s: %s: %s" % (host, op.get("name", "?"), " ".join(str(op["message"]).split())))

@@ -21,6 +21,8 @@ from ansible_collections.kubeha.webapp.plugins.module_utils import chart_source,
 from ansible_collections.kubeha.webapp.plugins.module_utils.apply_mode import SERVER_SIDE_CHOICES
 
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# A Secret's name: a DNS subdomain (RFC 1123) of at most 253 characters.
+DNS_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 # verify's request path goes into a probe's shell command line and a URL.
 REQUEST_PATH_RE = re.compile(r"^/[^ |]*$")
 
@@ -28,6 +30,25 @@ REQUEST_PATH_RE = re.compile(r"^/[^ |]*$")
 def is_dns_label(text, max_length=63):
     text = str(text if text is not None else "")
     return bool(DNS_LABEL_RE.match(text)) and len(text) <= max_length
+
+
+def is_secret_name(text):
+    text = str(text if text is not None else "")
+    return bool(DNS_SUBDOMAIN_RE.match(text)) and len(text) <= 253
+
+
+def _secret_names_errors(errors, s, name, none_allowed):
+    """A list of Secret names (None too, when the setting has a default of its own)."""
+    names = s.get(name)
+    if names is None and none_allowed:
+        return
+    if not isinstance(names, (list, tuple)):
+        errors.append("%s=%s must be a list of Secret names" % (name, _quoted(names)))
+        return
+    wrong = [str(n) for n in names if not is_secret_name(n)]
+    if wrong:
+        errors.append("%s: %s %s not a Secret name (lowercase letters, digits, - and .)"
+                      % (name, ", ".join(_quoted(w) for w in wrong), "is" if len(wrong) == 1 else "are"))
 
 
 def _int(value, default=None):
@@ -95,6 +116,11 @@ def webapp_errors(s):
         errors.append("webapp_kubeconfig must not be empty")
     if "webapp_server_side" in s and str(s["webapp_server_side"]).lower() not in SERVER_SIDE_CHOICES:
         errors.append("webapp_server_side=%s must be one of %s" % (s["webapp_server_side"], ", ".join(SERVER_SIDE_CHOICES)))
+    ca_file = s.get("webapp_registry_ca_file") or ""
+    if ca_file and not os.path.isfile(os.path.expanduser(ca_file)):
+        errors.append("webapp_registry_ca_file=%s does not exist on the controller or is not a file" % ca_file)
+    if "webapp_image_pull_secrets" in s:
+        _secret_names_errors(errors, s, "webapp_image_pull_secrets", none_allowed=True)
     return errors
 
 
@@ -188,7 +214,32 @@ def bootstrap_errors(s):
         errors.append("bootstrap_admin_kubeconfig=%s does not exist" % admin)
     if not s.get("bootstrap_kubeconfig_dest"):
         errors.append("bootstrap_kubeconfig_dest must not be empty")
+    if "bootstrap_pull_secrets" in s:
+        _secret_names_errors(errors, s, "bootstrap_pull_secrets", none_allowed=False)
+    _registry_credentials_errors(errors, s.get("bootstrap_registry_credentials") or [])
     return errors
+
+
+def _registry_credentials_errors(errors, credentials):
+    """bootstrap_registry_credentials: [{name, registry, username, password}]; the messages
+    never quote a username or a password."""
+    name = "bootstrap_registry_credentials"
+    if not isinstance(credentials, (list, tuple)):
+        errors.append("%s must be a list of {name, registry, username, password}" % name)
+        return
+    for n, entry in enumerate(credentials):
+        where = "%s[%d]" % (name, n)
+        if not isinstance(entry, dict):
+            errors.append("%s must be a mapping {name, registry, username, password}" % where)
+            continue
+        missing = [k for k in ("name", "registry", "username", "password") if not entry.get(k)]
+        if missing:
+            errors.append("%s lacks %s" % (where, ", ".join(missing)))
+        if entry.get("name") and not is_secret_name(entry["name"]):
+            errors.append("%s.name=%s is not a Secret name" % (where, _quoted(entry["name"])))
+        registry = str(entry.get("registry") or "")
+        if registry and not re.match(r"^(https?://)?[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?$", registry):
+            errors.append("%s.registry=%s is not a registry host (host, host:port or https://host/)" % (where, _quoted(registry)))
 
 
 VALIDATORS = dict(webapp=webapp_errors, install=install_errors, upgrade=upgrade_errors, scale=scale_errors,

@@ -11,11 +11,14 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -27,6 +30,21 @@ RECAP_RE = re.compile(
     r"\s+failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
     re.M,
 )
+
+
+def cluster_inventory(d: Path) -> Path:
+    """The local inventory in ``d`` with its main host on the cluster the tests run on
+    (KUBEHA_CLUSTER, KUBEHA_CLUSTER_INDEX, as the `cluster` fixture): its hosts.yml names the
+    cluster `kubeha`."""
+    shutil.copytree(LOCAL_INVENTORY / "group_vars", d / "group_vars")
+    shutil.copy(LOCAL_INVENTORY / "tool-paths.yml", d / "tool-paths.yml")
+    host = {"kubeha_cluster_name": os.environ.get("KUBEHA_CLUSTER", "kubeha"),
+            "kubeha_cluster_index": int(os.environ.get("KUBEHA_CLUSTER_INDEX", "0")),
+            # group_vars finds it beside the inventory, which is not in the checkout here
+            "kubeha_cluster_cli": str(ROOT / "cluster" / "kubeha-cluster")}
+    hosts = {"all": {"children": {"clusters": {"children": {"local": {"hosts": {"kubeha-local": host}}}}}}}
+    (d / "hosts.yml").write_text(yaml.safe_dump(hosts))
+    return d
 
 
 @dataclass

@@ -11,14 +11,12 @@ hand and verified. Last, an identity that may not read logs or events watches a 
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
 
 import pytest
 import yaml
 
-from playlib import LOCAL_INVENTORY, ROOT, run_module, run_playbook
+from playlib import cluster_inventory, run_module, run_playbook
 
 pytestmark = pytest.mark.cluster
 
@@ -28,18 +26,7 @@ CONFIG_LINE = "kubeha-test: config missing"
 
 @pytest.fixture(scope="module")
 def inventory(tmp_path_factory):
-    """The local inventory with its main host on the cluster these tests run on (KUBEHA_CLUSTER,
-    KUBEHA_CLUSTER_INDEX, as the `cluster` fixture): its hosts.yml names the cluster `kubeha`."""
-    d = tmp_path_factory.mktemp("inventory")
-    shutil.copytree(LOCAL_INVENTORY / "group_vars", d / "group_vars")
-    shutil.copy(LOCAL_INVENTORY / "tool-paths.yml", d / "tool-paths.yml")
-    host = {"kubeha_cluster_name": os.environ.get("KUBEHA_CLUSTER", "kubeha"),
-            "kubeha_cluster_index": int(os.environ.get("KUBEHA_CLUSTER_INDEX", "0")),
-            # group_vars finds it beside the inventory, which is not in the checkout here
-            "kubeha_cluster_cli": str(ROOT / "cluster" / "kubeha-cluster")}
-    hosts = {"all": {"children": {"clusters": {"children": {"local": {"hosts": {"kubeha-local": host}}}}}}}
-    (d / "hosts.yml").write_text(yaml.safe_dump(hosts))
-    return d
+    return cluster_inventory(tmp_path_factory.mktemp("inventory"))
 
 
 @pytest.fixture(scope="module")

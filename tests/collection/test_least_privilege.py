@@ -9,12 +9,13 @@ cluster-scoped object. Its token never appears in the output.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import stat
 
 import pytest
 
-from playlib import delete_namespace, new_namespace
+from playlib import cluster_inventory, delete_namespace, new_namespace, run_playbook
 
 pytestmark = pytest.mark.cluster
 
@@ -144,3 +145,42 @@ def test_the_identity_owns_its_httproute_and_nothing_of_the_gateways(bootstrappe
                      '[{"name": "http", "port": 80, "protocol": "HTTP"}]}}')
         proc = app.cluster.kubectl("--kubeconfig", deployer_kubeconfig(app), *verb_args, check=False, input=stdin)
         assert proc.returncode != 0 and "forbidden" in proc.stderr.lower(), (verb_args, proc.stderr)
+
+
+@pytest.fixture(scope="module")
+def with_pull_secret(cluster, tmp_path_factory):
+    """bootstrap.yml given registry credentials, in a namespace of its own on the tests' cluster."""
+    ns = new_namespace("kubeha-coll-pull")
+    tmp = tmp_path_factory.mktemp("pull")
+    password = "pw-" + ns  # a value to look for in the output
+    extra = {"webapp_namespace": ns, "kubeha_clusters": "kubeha-local",
+             "webapp_deployer_kubeconfig": str(tmp / "deployer.yaml"),
+             "bootstrap_registry_credentials": [{"name": "regcred", "registry": "registry.example.com:5001",
+                                                 "username": "puller", "password": password}]}
+    run = run_playbook("bootstrap", extra, inventory=cluster_inventory(tmp / "inventory"))
+    assert run.rc == 0, run.tail()
+    yield ns, run, password
+    delete_namespace(cluster, ns)
+
+
+def test_bootstrap_makes_the_pull_secret_and_lets_the_identity_read_it_by_name(cluster, with_pull_secret):
+    ns, run, password = with_pull_secret
+    secret = json.loads(cluster.kubectl("get", "secret", "regcred", "-n", ns, "-o", "json").stdout)
+    assert secret["type"] == "kubernetes.io/dockerconfigjson"
+    auths = json.loads(base64.b64decode(secret["data"][".dockerconfigjson"]))["auths"]
+    entry = auths["registry.example.com:5001"]
+    assert (entry["username"], entry["password"]) == ("puller", password)
+    assert base64.b64decode(entry["auth"]).decode() == "puller:" + password
+    assert password not in run.output, "the registry password appeared in the output"
+    role = json.loads(cluster.kubectl("get", "role", "webapp-deployer", "-n", ns, "-o", "json").stdout)
+    named = [r for r in role["rules"] if r.get("resourceNames")]
+    assert named == [{"apiGroups": [""], "resources": ["secrets"], "resourceNames": ["regcred"], "verbs": ["get"]}]
+    can = cluster.kubectl("auth", "can-i", "get", "secret/regcred", "-n", ns,
+                          f"--as=system:serviceaccount:{ns}:webapp-deployer", check=False)
+    assert can.stdout.strip() == "yes", can.stderr
+
+
+def test_without_pull_secrets_the_role_names_no_secret(bootstrapped):
+    app, _ = bootstrapped
+    role = app.kubectl_json("get", "role", "webapp-deployer", "-n", app.namespace)
+    assert not [r for r in role["rules"] if r.get("resourceNames")]

@@ -104,3 +104,19 @@ def test_summary_rows_show_each_clusters_kubernetes_version():
     }
     rows = summary.summary_rows(["stage", "prod"], hostvars)
     assert [r["kubernetes"] for r in rows] == ["v1.37.2", "?"]
+
+
+def test_the_digest_checked_before_a_change_is_in_the_summary_row_and_a_done_line():
+    digest = "sha256:" + "f" * 64
+    ref = "10.217.0.1:5000/kubeha/web:v2"
+    state = {"namespace": "web", "release": "web", "image_checked": {"ref": ref, "digest": digest},
+             "operations": [{"name": "upgrade", "result": "changed", "message": "changed"}]}
+    final = {"exists": True, "release": {"revision": 2, "status": "deployed", "image": {"ref": ref}}, "live": {}}
+    hostvars = {"stage": {"webapp_state": state, "webapp_final": final}}
+    assert summary.summary_rows(["stage"], hostvars)[0]["image_digest"] == digest
+    assert summary.summary_done(["stage"], hostvars)[0] == (
+        "stage: image %s is %s in its registry (checked before the change)" % (ref, digest))
+    # Rolled back to another image: the row does not claim the checked digest for it.
+    rolled_back = dict(final, release=dict(final["release"], image={"ref": "10.217.0.1:5000/kubeha/web:v1"}))
+    rows = summary.summary_rows(["stage"], {"stage": {"webapp_state": state, "webapp_final": rolled_back}})
+    assert "image_digest" not in rows[0]

@@ -46,6 +46,11 @@ CASES = [
     ("webapp", {"webapp_lock_duration": 2}, ["webapp_lock_duration must be >= 3"]),
     ("webapp", {"webapp_server_side": "sometimes"}, ["webapp_server_side=sometimes must be one of auto, true, false"]),
     ("webapp", {"webapp_kubeconfig": ""}, ["webapp_kubeconfig must not be empty"]),
+    ("webapp", {"webapp_registry_ca_file": "/nonexistent/ca.crt"},
+     ["webapp_registry_ca_file=/nonexistent/ca.crt does not exist on the controller"]),
+    ("webapp", {"webapp_image_pull_secrets": ["ok", "Not_OK"]},
+     ['webapp_image_pull_secrets: "Not_OK" is not a Secret name']),
+    ("webapp", {"webapp_image_pull_secrets": "regcred"}, ['webapp_image_pull_secrets="regcred" must be a list']),
     ("install", {"install_image_repository": "kubeha/web:v1"},
      ['install_image_repository="kubeha/web:v1" is not an image repository (e.g. registry.example.com/team/app)']),
     ("install", {"install_image_repository": ""}, ['install_image_repository="" is not an image repository']),
@@ -111,6 +116,32 @@ def test_bootstrap_checks_the_admin_kubeconfig_exists(tmp_path):
         "bootstrap_service_account=Deployer! must be a DNS label"]
     assert settings.errors("bootstrap", {**good, "bootstrap_admin_kubeconfig": str(tmp_path / "none")}) == [
         "bootstrap_admin_kubeconfig=%s does not exist" % (tmp_path / "none")]
+
+
+def test_the_image_pull_secrets_may_be_left_to_the_release_values_or_named():
+    assert settings.errors("webapp", {**GOOD["webapp"], "webapp_image_pull_secrets": None}) == []
+    assert settings.errors("webapp", {**GOOD["webapp"], "webapp_image_pull_secrets": ["regcred", "a.b-c"]}) == []
+
+
+def test_bootstrap_registry_credentials_are_checked_without_quoting_them(tmp_path):
+    admin = tmp_path / "admin.conf"
+    admin.write_text("apiVersion: v1\n")
+    good = {"bootstrap_service_account": "deployer", "bootstrap_admin_kubeconfig": str(admin),
+            "bootstrap_kubeconfig_dest": "~/.kube/deployer.yaml", "bootstrap_pull_secrets": ["regcred"],
+            "bootstrap_registry_credentials": [{"name": "regcred", "registry": "10.217.0.1:5001",
+                                                "username": "u", "password": "s3cret"}]}
+    assert settings.errors("bootstrap", good) == []
+    wrong = {**good, "bootstrap_pull_secrets": ["Reg Cred"],
+             "bootstrap_registry_credentials": [{"name": "regcred", "registry": "bad host", "username": "u",
+                                                 "password": ""}, "regcred"]}
+    errors = settings.errors("bootstrap", wrong)
+    assert errors == ['bootstrap_pull_secrets: "Reg Cred" is not a Secret name (lowercase letters, digits, - and .)',
+                      "bootstrap_registry_credentials[0] lacks password",
+                      'bootstrap_registry_credentials[0].registry="bad host" is not a registry host '
+                      "(host, host:port or https://host/)",
+                      "bootstrap_registry_credentials[1] must be a mapping {name, registry, username, password}"]
+    assert not any("s3cret" in e for e in settings.errors("bootstrap", {**good, "bootstrap_registry_credentials": [
+        {"name": "X", "registry": "r.io", "username": "u", "password": "s3cret"}]}))
 
 
 def test_an_unknown_role_is_a_programming_error():
