@@ -123,7 +123,8 @@ def containerd_root(node: Node) -> Path:
     return node.run / "containerd" / "root"
 
 
-def _containerd_config(node: Node) -> Path:
+def write_containerd_config(node: Node) -> Path:
+    """The node's containerd.toml and its registries' certs.d."""
     write_registry_hosts(node)
     return _write(node.dir / "containerd.toml", containerd_config_text(node))
 
@@ -282,7 +283,7 @@ def node_processes(node: Node, write_configs: bool = False) -> list[Proc]:
     run = node.run
     if write_configs:
         _cni_config(node)
-        _containerd_config(node)
+        write_containerd_config(node)
         _kubelet_config(node)
         _kube_proxy_config(node)
     containerd = Proc(f"{node.name}-containerd", [

@@ -125,7 +125,8 @@ def _restart_containerd(node, containerd: Proc) -> None:
     certs.d for the registries, say): written anew and containerd restarted. Its containers run
     on (their shims outlive containerd) and the kubelet reconnects."""
     say(f"{node.name}: containerd's configuration changed; restarting containerd")
-    components.node_processes(node, write_configs=True)
+    # containerd's file alone: kube-proxy exits when its configuration file is written, even unchanged
+    components.write_containerd_config(node)
     containerd.stop()
     containerd.start()
     wait_for(f"containerd on {node.name}", node.containerd_sock.exists, 60, [containerd])
