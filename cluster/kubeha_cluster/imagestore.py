@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from .cleanup import unmount_below
-from .procs import run
+from .procs import run, stop_child
 from .topology import CACHE, containerd_bin
 
 STORE_FORMAT = "2"  # bump when the store's layout or the way it is made changes
@@ -94,12 +94,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.cri.v1.runtime",
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
+        stop_child(daemon)
         unmount_below(state)
         shutil.rmtree(state, ignore_errors=True)
     (tmp / "archives").write_text("".join(f"{a}\n" for a in archives))

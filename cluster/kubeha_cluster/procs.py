@@ -107,6 +107,16 @@ class Proc:
         return True
 
 
+def stop_child(proc: subprocess.Popen, grace: float = 20) -> None:
+    """Stop a short-lived daemon the build started (SIGTERM, then SIGKILL after `grace` s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def run(*argv: str, check: bool = True, netns: str | None = None, input: str | None = None,
         timeout: float = 60) -> subprocess.CompletedProcess:
     if netns:

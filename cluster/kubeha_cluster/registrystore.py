@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 
 from . import registry
-from .procs import run
+from .procs import run, stop_child
 from .topology import CACHE, REPO, VERSIONS, helm_bin, registry_bin
 
 STORAGE_FORMAT = "1"  # bump when what is pushed, or how, changes
@@ -149,12 +149,7 @@ def _serving(storage: Path):
             time.sleep(0.1)
         yield host
     finally:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
+        stop_child(daemon)
         config.unlink(missing_ok=True)
 
 
