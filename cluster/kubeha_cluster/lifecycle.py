@@ -157,8 +157,9 @@ def _start(cluster: Cluster, images: build.Images) -> None:
                  [by_name[f"{node.name}-containerd"]])
     for node in cluster.nodes:
         cgroups.create(node.cgroup_parent)
-        by_name[f"{node.name}-kubelet"].start()
         by_name[f"{node.name}-kube-proxy"].start()
+    for node in cluster.nodes:
+        nodes.start_kubelet(by_name[f"{node.name}-kubelet"])
     # CoreDNS first (`up` ends when it answers), the other add-ons while the nodes get ready.
     addons.apply_coredns(cluster)
     started = [p for p in procs if not addons.is_addon(p.name)]

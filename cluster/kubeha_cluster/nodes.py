@@ -14,11 +14,18 @@ from pathlib import Path
 from . import build, cgroups, cleanup, components, imagestore
 from .api import kubectl, ready as api_ready
 from .health import one_node_ready, wait_for
+from .locks import exclusive
 from .output import say
-from .procs import run
-from .topology import Cluster, Node, containerd_bin
+from .procs import Proc, run
+from .topology import STATE_ROOT, Cluster, Node, containerd_bin
 
 EXCLUDE_LB = "node.kubernetes.io/exclude-from-external-load-balancers"
+# Every kubelet on this host listens on this socket whatever its --root-dir: the path is a
+# constant in the kubelet (its device-plugin registration server). A kubelet clears the directory,
+# then binds; two starting at once can both clear it, and the second bind fails ("address already
+# in use") and that kubelet exits. So kubelets start one at a time, host-wide (every cluster).
+DEVICE_PLUGIN_SOCKET = Path("/var/lib/kubelet/device-plugins/kubelet.sock")
+KUBELET_START_LOCK = STATE_ROOT / ".kubelet-start.lock"
 L2_NODE_LABEL = "metallb.io/node"  # which speaker owns a ServiceL2Status
 
 
@@ -89,11 +96,30 @@ def start(cluster: Cluster, node: Node) -> None:
     import_images(node, build.missing().archives, containerd)
     cgroups.create(node.cgroup_parent)
     for p in procs:
-        p.start()
+        start_kubelet(p) if p.name.endswith("-kubelet") else p.start()
     _stopped_mark(node).unlink(missing_ok=True)
     wait_for(f"node {node.name} Ready", lambda: one_node_ready(cluster, node), 180, procs)
     kubectl(cluster, "label", "node", node.name, f"{EXCLUDE_LB}-", check=False)
     say(f"node {node.name} started")
+
+
+def start_kubelet(kubelet: Proc) -> None:
+    """Start a kubelet once no other one on this host is between clearing the device-plugin
+    directory and binding its socket (see DEVICE_PLUGIN_SOCKET), and return once it has bound."""
+    with exclusive(KUBELET_START_LOCK, "the kubelets' shared device-plugin socket"):
+        before = _socket_identity()
+        kubelet.start()
+        wait_for(f"{kubelet.name} to bind {DEVICE_PLUGIN_SOCKET}",
+                 lambda: _socket_identity() not in (None, before), 60, [kubelet])
+
+
+def _socket_identity() -> tuple[int, int] | None:
+    """Inode and change time of the shared socket: a new bind makes a new file."""
+    try:
+        st = DEVICE_PLUGIN_SOCKET.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_ctime_ns
 
 
 def import_images(node: Node, archives: list[Path], containerd) -> None:
