@@ -6,7 +6,11 @@ image to the old version serving alone again (goal <= 15 s), and until the bad p
 
   bench/failed_upgrade.py [--rate 250] [scenario ...]
   scenarios: broken (starts, never ready: rolled back), missing (a tag no node has: refused
-             before anything changes)   (default: both)
+             before anything changes), and against a release that pulls from the cluster's
+             registry (imagePullPolicy Always), the pre-change image check switched off:
+             absent (a tag in no registry), private (the private registry's image, without its
+             pull secret), registry-down (the registry stopped while the upgrade pulls); each is
+             rolled back on ErrImagePull/ImagePullBackOff   (default: all)
 
 Runs the playbooks with the local inventory against its main cluster (kubeha-local). Every
 request goes to the release's LoadBalancer address inside the cluster's node range; the load is
@@ -30,7 +34,31 @@ import zero_downtime as zd  # noqa: E402
 
 ROOT = zd.ROOT
 VENV_BIN = ROOT / ".venv" / "bin"
-BAD_TAGS = {"broken": "broken", "missing": "v0-not-on-any-node"}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    tag: str                    # the tag of the bad image (how its pods are told apart)
+    from_registry: bool = False  # against the release that pulls from the cluster's registry
+    private: bool = False        # the image of the private registry (no pull secret given)
+    stop_registry: bool = False  # the public registry is stopped while the upgrade runs
+
+    def upgrade_vars(self, registry: dict) -> dict:
+        extra = {"upgrade_image_tag": self.tag}
+        if self.from_registry:
+            extra["webapp_image_check"] = False  # what the rollout watch does is measured here
+        if self.private:
+            extra["upgrade_image_repository"] = f"{registry['private']}/kubeha/web"
+        return extra
+
+
+SCENARIOS = {
+    "broken": Scenario("broken"),
+    "missing": Scenario("v0-not-on-any-node"),
+    "absent": Scenario("v0-in-no-registry", from_registry=True),
+    "private": Scenario("v2", from_registry=True, private=True),
+    "registry-down": Scenario("v2", from_registry=True, stop_registry=True),
+}
 
 
 def play(playbook: str, **extra) -> subprocess.CompletedProcess:
@@ -111,6 +139,7 @@ class Outcome:
     revision_after: int
     image_after: str
     bad_pods: BadPods
+    play_output: str = ""
 
     def line(self) -> str:
         b = self.bad_pods
@@ -122,15 +151,28 @@ class Outcome:
                 f"{self.revision_after} serving={self.image_after} {pods}")
 
 
+def registry() -> dict:
+    """The cluster's registries (cluster facts: public, private, ca_file, ...)."""
+    return json.loads(zd.cli("facts"))["registry"]
+
+
 def failed_upgrade(rel: zd.Release, url: str, scenario: str, rate: int) -> Outcome:
-    tag = BAD_TAGS[scenario]
+    bad = SCENARIOS[scenario]
     before = rel.revision()
     stop, seen, runs = threading.Event(), BadPods(), []
-    watcher = threading.Thread(target=watch, args=(rel, tag, stop, seen), daemon=True)
+    watcher = threading.Thread(target=watch, args=(rel, bad.tag, stop, seen), daemon=True)
     watcher.start()
+
+    def upgrade():
+        if bad.stop_registry:
+            zd.cli("registry-stop", "public")
+        try:
+            runs.append(play("upgrade", webapp_namespace=rel.namespace, **bad.upgrade_vars(registry())))
+        finally:
+            if bad.stop_registry:
+                zd.cli("registry-start", "public")
     try:
-        load = zd.attack(url, rate, 30, scenario, lambda: runs.append(
-            play("upgrade", webapp_namespace=rel.namespace, upgrade_image_tag=tag)))
+        load = zd.attack(url, rate, 30, scenario, upgrade)
     finally:
         stop.set()
         watcher.join()
@@ -139,12 +181,19 @@ def failed_upgrade(rel: zd.Release, url: str, scenario: str, rate: int) -> Outco
     images = {p["spec"]["containers"][0]["image"] for p in rel.pods()}
     return Outcome(scenario=scenario, load=load, play_rc=runs[0].returncode if runs else -1,
                    revision_before=before, revision_after=rel.revision(),
-                   image_after=",".join(sorted(images)), bad_pods=seen)
+                   image_after=",".join(sorted(images)), bad_pods=seen,
+                   play_output=(runs[0].stdout + runs[0].stderr) if runs else "")
 
 
-def deployed(namespace: str) -> tuple[zd.Release, str]:
-    """The web app (v1, 4 replicas) installed by deploy.yml; its LoadBalancer URL."""
-    p = play("deploy", webapp_namespace=namespace, install_replicas=4)
+def deployed(namespace: str, from_registry: bool = False) -> tuple[zd.Release, str]:
+    """The web app (v1, 4 replicas) installed by deploy.yml; its LoadBalancer URL. from_registry:
+    its image from the cluster's public registry, pulled at every pod start (imagePullPolicy
+    Always), instead of the nodes' image store."""
+    extra = {}
+    if from_registry:
+        extra = {"install_image_repository": f"{registry()['public']}/kubeha/web",
+                 "kubeha_extra_values": {"image": {"pullPolicy": "Always"}}}
+    p = play("deploy", webapp_namespace=namespace, install_replicas=4, **extra)
     if p.returncode != 0:
         raise RuntimeError("deploy.yml failed:\n" + "\n".join(p.stdout.splitlines()[-30:]))
     kubectl, helm = zd.tools()
@@ -155,21 +204,25 @@ def deployed(namespace: str) -> tuple[zd.Release, str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rate", type=int, default=250, help="requests per second (default 250)")
-    ap.add_argument("scenario", nargs="*", help=f"any of {', '.join(BAD_TAGS)} (default: all)")
+    ap.add_argument("scenario", nargs="*", help=f"any of {', '.join(SCENARIOS)} (default: all)")
     args = ap.parse_args()
-    args.scenario = args.scenario or list(BAD_TAGS)
-    if unknown := set(args.scenario) - set(BAD_TAGS):
-        ap.error(f"unknown scenario {', '.join(sorted(unknown))}; choose from {', '.join(BAD_TAGS)}")
-    ns = f"kubeha-failup-{uuid.uuid4().hex[:6]}"
-    try:
-        rel, url = deployed(ns)
-        print(f"== failed upgrade under load: {args.rate} req/s against {url} (upgrade.yml, namespace {ns})",
-              flush=True)
-        for name in args.scenario:
-            print(failed_upgrade(rel, url, name, args.rate).line(), flush=True)
-        return 0
-    finally:
-        play("uninstall", webapp_namespace=ns, uninstall_confirm=True, uninstall_delete_namespace=True)
+    args.scenario = args.scenario or list(SCENARIOS)
+    if unknown := set(args.scenario) - set(SCENARIOS):
+        ap.error(f"unknown scenario {', '.join(sorted(unknown))}; choose from {', '.join(SCENARIOS)}")
+    for from_registry in (False, True):
+        names = [n for n in args.scenario if SCENARIOS[n].from_registry == from_registry]
+        if not names:
+            continue
+        ns = f"kubeha-failup-{uuid.uuid4().hex[:6]}"
+        try:
+            rel, url = deployed(ns, from_registry)
+            print(f"== failed upgrade under load: {args.rate} req/s against {url} (upgrade.yml, namespace {ns}"
+                  f"{', images pulled from the registry' if from_registry else ''})", flush=True)
+            for name in names:
+                print(failed_upgrade(rel, url, name, args.rate).line(), flush=True)
+        finally:
+            play("uninstall", webapp_namespace=ns, uninstall_confirm=True, uninstall_delete_namespace=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -69,6 +69,17 @@ def deployed_by_collection(cluster, workers):
                         uninstall_delete_namespace=True)
 
 
+@pytest.fixture(scope="module")
+def deployed_from_registry(cluster, workers):
+    """Like deployed_by_collection, but its image comes from the cluster's public registry and is
+    pulled at every pod start (imagePullPolicy Always)."""
+    ns = f"kubeha-coll-pull-{uuid.uuid4().hex[:6]}"
+    rel, url = failed_upgrade.deployed(ns, from_registry=True)
+    yield rel, url
+    failed_upgrade.play("uninstall", webapp_namespace=ns, uninstall_confirm=True,
+                        uninstall_delete_namespace=True)
+
+
 def exec_in(cluster, namespace: str, pod: str, *cmd: str, check: bool = True):
     return cluster.kubectl("-n", namespace, "exec", pod, "--", *cmd, check=check, timeout=60)
 

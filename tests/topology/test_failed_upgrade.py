@@ -1,8 +1,12 @@
 """A failed upgrade under load (250 requests per second through the LoadBalancer address):
 upgrade.yml to an image that starts but never gets ready is rolled back by the collection
-itself, and one that no node has is refused before anything changes. Not one request fails,
-and the old version serves alone afterwards. The durations are printed by
-bench/failed_upgrade.py; this test asserts the behaviour."""
+itself, and one that no node has is refused before anything changes. With the image pulled from
+the cluster's registry at every pod start and the pre-change image check switched off, an
+upgrade to a tag that is in no registry, to the private registry's image without its pull
+secret, and while the registry is stopped, is rolled back as soon as the pull fails, the
+registry's own answer in the play's message. Not one request fails, and the old version serves
+alone afterwards. The durations are printed by bench/failed_upgrade.py; this test asserts the
+behaviour."""
 from __future__ import annotations
 
 
@@ -36,3 +40,26 @@ def test_a_tag_no_node_has_is_refused_before_anything_changes(deployed_by_collec
     assert out.load.failed == 0, out.line()
     assert out.revision_after == before and out.image_after == "kubeha/web:v1", out.line()
     assert out.bad_pods.first_seen is None, out.line()
+
+
+# What the play's failure says of each pull: the kubelet's reason and the registry's own answer.
+PULL_FAILURES = {
+    "absent": ("ErrImagePull", "not found"),
+    "private": ("ErrImagePull", "401 Unauthorized"),
+    "registry-down": ("ImagePullBackOff", "connection refused"),
+}
+
+
+@pytest.mark.parametrize("scenario", list(PULL_FAILURES))
+def test_an_image_that_cannot_be_pulled_is_rolled_back_without_a_failed_request(deployed_from_registry, scenario):
+    rel, url = deployed_from_registry
+    before = rel.revision()
+    out = fu.failed_upgrade(rel, url, scenario, RATE)
+    print(out.line())
+    reason, answer = PULL_FAILURES[scenario]
+    assert out.play_rc != 0, "upgrade.yml must fail the play after rolling back"
+    assert reason in out.play_output and answer in out.play_output, out.play_output[-3000:]
+    assert out.load.failed == 0, out.line()
+    assert out.revision_after == before + 2, out.line()
+    assert out.image_after == f"{fu.registry()['public']}/kubeha/web:v1", out.line()
+    assert out.bad_pods.first_seen is not None and out.bad_pods.restored is not None, out.line()
