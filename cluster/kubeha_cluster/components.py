@@ -244,6 +244,14 @@ def _kubelet_config(node: Node) -> Path:
         "failSwapOn": False,
         # Images are imported locally and cannot be pulled again: never collect them.
         "imageGCHighThresholdPercent": 100, "imageGCLowThresholdPercent": 99,
+        # The image store's images (kubeha/..., imported by `up`) are preloaded: no pod needs
+        # credentials for them. The registries hold the same images (same image IDs); once the
+        # kubelet has pulled one of them (with a pull secret, say) it keeps a record per image
+        # ID and, by default, would then ask every pod of that ID for credentials, so a pod of
+        # kubeha/web:v1 with imagePullPolicy Never would get ErrImageNeverPull. Registry images
+        # (the registries' addresses) stay verified as by default.
+        "imagePullCredentialsVerificationPolicy": "NeverVerifyAllowlistedImages",
+        "preloadedImagesVerificationAllowlist": ["kubeha/*", "docker.io/kubeha/*"],
         "evictionHard": {"memory.available": "100Mi", "nodefs.available": "1%",
                          "imagefs.available": "1%", "nodefs.inodesFree": "1%"},
         # Each node keeps its pods' logs apart: kubelet removes the log directories of pods it

@@ -144,6 +144,16 @@ def test_a_private_image_with_a_dockerconfigjson_secret_runs(cluster, restricted
     cluster.kubectl("-n", restricted, "wait", "pod/private-with-secret", "--for=condition=Ready", "--timeout=90s")
 
 
+def test_the_image_stores_image_runs_without_credentials_after_a_registry_served_it_with_a_secret(
+        cluster, restricted, pulls):
+    # The private registry's kubeha/web:v1 is the image store's kubeha/web:v1 (same image ID).
+    # Once the kubelet has pulled it with a secret, it must not ask a pod of the preloaded name
+    # for credentials: with imagePullPolicy Never that pod could never start.
+    cluster.kubectl("-n", restricted, "wait", "pod/private-with-secret", "--for=condition=Ready", "--timeout=90s")
+    apply(cluster, restricted, web_pod("preloaded", "kubeha/web:v1", policy="Never"))
+    cluster.kubectl("-n", restricted, "wait", "pod/preloaded", "--for=condition=Ready", "--timeout=90s")
+
+
 @pytest.mark.disruptive  # other tests may pull from the public registry meanwhile
 def test_a_stopped_registry_refuses_the_pull_and_the_pod_runs_once_it_is_started(cluster, restricted, registry):
     fresh = f"t-{uuid.uuid4().hex[:8]}"  # a tag no node has pulled yet

@@ -45,7 +45,7 @@ def test_a_tag_no_node_has_is_refused_before_anything_changes(deployed_by_collec
 # What the play's failure says of each pull: the kubelet's reason and the registry's own answer.
 PULL_FAILURES = {
     "absent": ("ErrImagePull", "not found"),
-    "private": ("ErrImagePull", "401 Unauthorized"),
+    "private": ("ErrImagePull", "no basic auth credentials"),
     "registry-down": ("ImagePullBackOff", "connection refused"),
 }
 
