@@ -47,6 +47,7 @@ class Scenario:
         extra = {"upgrade_image_tag": self.tag}
         if self.from_registry:
             extra["webapp_image_check"] = False  # what the rollout watch does is measured here
+            extra["webapp_registry_ca_file"] = registry["ca_file"]
         if self.private:
             extra["upgrade_image_repository"] = f"{registry['private']}/kubeha/web"
         return extra
@@ -191,7 +192,9 @@ def deployed(namespace: str, from_registry: bool = False) -> tuple[zd.Release, s
     Always), instead of the nodes' image store."""
     extra = {}
     if from_registry:
-        extra = {"install_image_repository": f"{registry()['public']}/kubeha/web",
+        reg = registry()
+        extra = {"install_image_repository": f"{reg['public']}/kubeha/web",
+                 "webapp_registry_ca_file": reg["ca_file"],
                  "kubeha_extra_values": {"image": {"pullPolicy": "Always"}}}
     p = play("deploy", webapp_namespace=namespace, install_replicas=4, **extra)
     if p.returncode != 0:
