@@ -5,8 +5,8 @@
 there, with their unit tests in tests/unit):
 
 settings_errors(settings, role)        every wrong setting of a role, each naming its variable
-install_plan(live, settings)           values of an install; keeps what scale/upgrade/rollback set
-upgrade_plan(live, settings)           values of an upgrade to a new image; from/to references
+install_plan(live, settings[, checked]) values of an install; keeps what scale/upgrade/rollback set
+upgrade_plan(live, settings[, checked]) values of an upgrade to a new image; from/to references
 scale_values(live, replicas)           the live values with another replica count
 change_blocker(live, op, chart_ref, allow_chart_change)   why scale/upgrade may not run, or ''
 image_check_policy(live, values, ref)  the pull policy a pre-change image check honours, or skip

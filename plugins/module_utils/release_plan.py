@@ -91,18 +91,37 @@ def change_blocker(live, operation, chart_ref, allow_chart_change=False):
     return ""
 
 
-def install_plan(live, s):
+def pinned_digest(live, image, checked="", pin=False):
+    """The digest to pin an image to (webapp_image_pin_digest), so that its revision - and a
+    rollback to it - runs exactly what was checked even when the tag moves later. ``image`` is
+    what the settings name (repository, tag, digest). None without pin or when the settings name a
+    digest; the digest the registry named for the tag; with no check run, the digest the release
+    already runs for the same repository and tag (a second run changes nothing)."""
+    if not pin or image.get("digest"):
+        return ""
+    if checked:
+        return checked
+    running = ((live or {}).get("release") or {}).get("image") or {} if (live or {}).get("exists") else {}
+    if running.get("repository") == image.get("repository") and running.get("tag") == image.get("tag"):
+        return running.get("digest") or ""
+    return ""
+
+
+def install_plan(live, s, checked=""):
     """Values of an install (or reconfiguration): install_values with the image, replicas and
     change cause the inventory names, except on an installed release without
     install_override_live, which keeps the image and replicas it runs (set by scale, upgrade or
-    rollback). Returns values, kept_live (the inventory's were not applied), image_ref."""
+    rollback). ``checked``: the digest the image check named, pinned with webapp_image_pin_digest.
+    Returns values, kept_live (the inventory's were not applied), image_ref (what the values run)
+    and check_ref (what the pre-change image check asks for: the settings' image, by tag when
+    they name one)."""
     live_values = _live_values(live)
     keep = bool((live or {}).get("exists")) and not s.get("install_override_live")
     repo = s.get("install_image_repository") or ""
-    wanted = dict(image=dict(repository=repo, tag=s.get("install_image_tag") or "",
-                             digest=s.get("install_image_digest") or ""),
-                  replicas=int(s.get("install_replicas")))
-    wanted_ref = image_ref(repo, wanted["image"]["tag"], wanted["image"]["digest"])
+    named = dict(repository=repo, tag=s.get("install_image_tag") or "", digest=s.get("install_image_digest") or "")
+    wanted_ref = image_ref(repo, named["tag"], named["digest"])
+    pinned = pinned_digest(live, named, checked, s.get("webapp_image_pin_digest"))
+    wanted = dict(image=dict(named, digest=named["digest"] or pinned), replicas=int(s.get("install_replicas")))
     if keep:
         live_image = live_values.get("image") or {}
         owned = dict(image=dict(repository=live_image.get("repository") or repo, tag=live_image.get("tag") or "",
@@ -121,7 +140,7 @@ def install_plan(live, s):
                         "with %s. install keeps the live ones: use upgrade.yml or scale.yml to change them, or set "
                         "install_override_live=true." % (ref, owned["replicas"], wanted_ref, wanted["replicas"]))
     return dict(values=values, kept_live=kept_live, kept_message=kept_message, wanted_ref=wanted_ref,
-                image_ref=ref, image_setting=_image_setting("install_image_", s))
+                image_ref=ref, check_ref=ref if keep else wanted_ref, image_setting=_image_setting("install_image_", s))
 
 
 def _image_setting(prefix, s):
@@ -130,16 +149,20 @@ def _image_setting(prefix, s):
     return "%sdigest=%s" % (prefix, digest) if digest else "%stag=%s" % (prefix, s.get(prefix + "tag") or "")
 
 
-def upgrade_plan(live, s):
+def upgrade_plan(live, s, checked=""):
     """Values of an upgrade: the live values, upgrade_values over them, and the new image. A
-    tag-only upgrade clears an earlier digest (which would win); a digest-only upgrade keeps the
-    tag as a label. Returns values, from_ref, to_ref."""
+    tag-only upgrade clears an earlier digest (which would win) unless webapp_image_pin_digest
+    pins it to ``checked`` (the digest the image check named; see pinned_digest); a digest-only
+    upgrade keeps the tag as a label. Returns values, from_ref, to_ref (the settings' image, what
+    the image check asks for)."""
     release = live["release"]
     current = release.get("image") or {}
     repo = s.get("upgrade_image_repository") or current.get("repository") or ""
     tag, digest = s.get("upgrade_image_tag") or "", s.get("upgrade_image_digest") or ""
     to_ref = image_ref(repo, tag, digest)
-    same = to_ref == current.get("ref")
+    digest = digest or pinned_digest(live, dict(repository=repo, tag=tag, digest=digest), checked,
+                                     s.get("webapp_image_pin_digest"))
+    same = image_ref(repo, tag, digest) == current.get("ref")
     cause = s.get("upgrade_change_cause") or ""
     if same and not cause:
         cause = (release.get("values") or {}).get("changeCause") or ""

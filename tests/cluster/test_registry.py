@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import base64
 import json
-import ssl
 import subprocess
 import tarfile
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import CLI, CLUSTER_INDEX, cluster_facts, eventually  # tests/cluster/conftest.py
+from registry_client import digest, tag  # tests/registry_client.py
 
 pytestmark = pytest.mark.cluster
 
 ROOT = Path(__file__).resolve().parents[2]
-MANIFEST_TYPES = ", ".join(["application/vnd.docker.distribution.manifest.v2+json",
-                            "application/vnd.oci.image.manifest.v1+json"])
 
 
 @pytest.fixture(scope="module")
@@ -79,30 +76,6 @@ def pull_failure(cluster, namespace: str, name: str) -> str | None:
     """The message of a failed pull (ErrImagePull, then ImagePullBackOff), else None."""
     w = waiting(cluster, namespace, name)
     return w.get("message") if w.get("reason") in ("ErrImagePull", "ImagePullBackOff") else None
-
-
-def registry_request(registry: dict, host: str, path: str, method: str = "GET", body: bytes | None = None,
-                     headers: dict | None = None):
-    """A request to a registry's API over TLS, trusting the registry CA only."""
-    ctx = ssl.create_default_context(cafile=registry["ca_file"])
-    req = urllib.request.Request(f"https://{host}/v2/{path}", data=body, method=method, headers=headers or {})
-    return urllib.request.urlopen(req, context=ctx, timeout=10)
-
-
-def tag(registry: dict, repo: str, source: str, new: str) -> None:
-    """Tag `repo:source` as `repo:new` in the running public registry (its own copy, not the build's)."""
-    with registry_request(registry, registry["public"], f"{repo}/manifests/{source}",
-                          headers={"Accept": MANIFEST_TYPES}) as r:
-        manifest, media_type = r.read(), r.headers["Content-Type"]
-    registry_request(registry, registry["public"], f"{repo}/manifests/{new}", method="PUT", body=manifest,
-                     headers={"Content-Type": media_type}).close()
-
-
-def digest(registry: dict, host: str, ref: str) -> str:
-    repo, ref_tag = ref.rsplit(":", 1)
-    with registry_request(registry, host, f"{repo}/manifests/{ref_tag}", method="HEAD",
-                          headers={"Accept": MANIFEST_TYPES}) as r:
-        return r.headers["Docker-Content-Digest"]
 
 
 @pytest.fixture(scope="module")

@@ -158,3 +158,68 @@ def test_a_release_is_ready_when_every_replica_is_available_and_up_to_date():
     for field in ("available", "updated", "current"):
         assert release_plan.watch_plan(live(deployment=dict(ready, **{field: 2})), {})["was_ready"] is False
     assert release_plan.watch_plan(live(deployment=None), {})["was_ready"] is False
+
+
+MOVED = "sha256:" + "d" * 64
+
+
+def pinned_live(digest=DIGEST, tag="v1"):
+    """A release whose image was pinned: the tag with the digest it named, rendered by digest."""
+    return live(values={"image": {"repository": "kubeha/web", "tag": tag, "digest": digest}, "replicas": 2,
+                        "changeCause": "kubeha.webapp install of kubeha/web:%s (image digest %s)" % (tag, digest)},
+                image={"repository": "kubeha/web", "tag": tag, "digest": digest, "ref": "kubeha/web@" + digest})
+
+
+PIN_INSTALL = dict(INSTALL, install_image_tag="v1", webapp_image_pin_digest=True)
+PIN_UPGRADE = dict(UPGRADE, upgrade_image_tag="v1", webapp_image_pin_digest=True)
+
+
+def test_with_pinning_an_install_runs_the_checked_digest_and_keeps_the_tag_beside_it():
+    plan = release_plan.install_plan(NOT_INSTALLED, PIN_INSTALL, DIGEST)
+    assert plan["values"]["image"] == {"repository": "kubeha/web", "tag": "v1", "digest": DIGEST}
+    assert plan["image_ref"] == "kubeha/web@" + DIGEST
+    assert plan["check_ref"] == "kubeha/web:v1"  # what the registry is asked for: the tag
+    assert plan["values"]["changeCause"] == "kubeha.webapp install of kubeha/web:v1"
+
+
+def test_without_pinning_the_checked_digest_changes_no_value():
+    plan = release_plan.install_plan(NOT_INSTALLED, dict(PIN_INSTALL, webapp_image_pin_digest=False), DIGEST)
+    assert plan["values"]["image"]["digest"] == "" and plan["image_ref"] == "kubeha/web:v1"
+    up = release_plan.upgrade_plan(live(), dict(PIN_UPGRADE, upgrade_image_tag="v2", webapp_image_pin_digest=False), DIGEST)
+    assert up["values"]["image"]["digest"] == ""
+
+
+def test_a_pinned_release_is_not_reported_as_kept_against_the_tag_that_pinned_it():
+    plan = release_plan.install_plan(pinned_live(), dict(PIN_INSTALL, install_replicas=2))
+    assert not plan["kept_live"] and plan["image_ref"] == "kubeha/web@" + DIGEST
+
+
+def test_an_install_that_imposes_the_inventory_asks_the_registry_for_the_tag_not_the_pinned_digest():
+    plan = release_plan.install_plan(pinned_live(), dict(PIN_INSTALL, install_override_live=True))
+    assert plan["check_ref"] == "kubeha/web:v1"
+    assert release_plan.image_check_policy(pinned_live(), plan["values"], plan["check_ref"]) != "skip"
+    moved = release_plan.install_plan(pinned_live(), dict(PIN_INSTALL, install_override_live=True), MOVED)
+    assert moved["values"]["image"]["digest"] == MOVED
+
+
+def test_a_pinned_upgrade_to_the_same_tag_and_digest_changes_nothing():
+    plan = release_plan.upgrade_plan(pinned_live(), PIN_UPGRADE, DIGEST)
+    assert plan["values"] == pinned_live()["release"]["values"]
+    assert plan["to_ref"] == "kubeha/web:v1"
+
+
+def test_a_pinned_upgrade_follows_a_moved_tag_to_its_new_digest():
+    plan = release_plan.upgrade_plan(pinned_live(), PIN_UPGRADE, MOVED)
+    assert plan["values"]["image"] == {"repository": "kubeha/web", "tag": "v1", "digest": MOVED}
+    assert plan["values"]["changeCause"] == "kubeha.webapp upgrade kubeha/web@%s -> kubeha/web:v1" % DIGEST
+
+
+def test_with_no_check_a_pinned_release_keeps_its_digest_for_the_same_tag_only():
+    assert release_plan.upgrade_plan(pinned_live(), PIN_UPGRADE)["values"]["image"]["digest"] == DIGEST
+    other = release_plan.upgrade_plan(pinned_live(), dict(PIN_UPGRADE, upgrade_image_tag="v2"))
+    assert other["values"]["image"] == {"repository": "kubeha/web", "tag": "v2", "digest": ""}
+
+
+def test_a_digest_the_settings_name_wins_over_the_checked_one():
+    plan = release_plan.upgrade_plan(live(), dict(PIN_UPGRADE, upgrade_image_tag="", upgrade_image_digest=MOVED), DIGEST)
+    assert plan["values"]["image"]["digest"] == MOVED
