@@ -8,8 +8,6 @@ chart version) - and a second deploy.yml changes nothing and pulls nothing again
 """
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,13 +16,6 @@ from playlib import ROOT
 pytestmark = pytest.mark.cluster
 
 LOCAL_VALUES = ROOT / "charts" / "webapp" / "ci" / "local-values.yaml"
-
-
-@pytest.fixture(scope="module")
-def registry():
-    facts = subprocess.run([str(ROOT / "cluster" / "kubeha-cluster"), "facts"], check=True, text=True,
-                           capture_output=True).stdout
-    return json.loads(facts)["registry"]
 
 
 @pytest.fixture(scope="module")

@@ -4,22 +4,12 @@ changes nothing while the tag stays, follows it once it moved, and rollback.yml 
 digest that ran before - not what the tag names now."""
 from __future__ import annotations
 
-import json
 import secrets
-import subprocess
 
 import pytest
-from playlib import ROOT
 from registry_client import digest, tag  # tests/registry_client.py
 
 pytestmark = pytest.mark.cluster
-
-
-@pytest.fixture(scope="module")
-def registry():
-    facts = subprocess.run([str(ROOT / "cluster" / "kubeha-cluster"), "facts"], check=True, text=True,
-                           capture_output=True).stdout
-    return json.loads(facts)["registry"]
 
 
 @pytest.fixture(scope="module")
