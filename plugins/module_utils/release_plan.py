@@ -94,7 +94,7 @@ def change_blocker(live, operation, chart_ref, allow_chart_change=False):
 def pinned_digest(live, image, checked="", pin=False):
     """The digest to pin an image to (webapp_image_pin_digest), so that its revision - and a
     rollback to it - runs exactly what was checked even when the tag moves later. ``image`` is
-    what the settings name (repository, tag, digest). None without pin or when the settings name a
+    what the settings name (repository, tag, digest). No digest without pin or when the settings name a
     digest; the digest the registry named for the tag; with no check run, the digest the release
     already runs for the same repository and tag (a second run changes nothing)."""
     if not pin or image.get("digest"):
