@@ -19,7 +19,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from playlib import ROOT, App, delete_namespace, new_namespace  # noqa: E402
 
 
-
 @pytest.fixture(scope="module")
 def registry():
     """The cluster's registries, as `kubeha-cluster facts` names them (public, private, ca_file,
