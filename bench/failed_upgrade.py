@@ -138,6 +138,7 @@ class Outcome:
     play_rc: int
     revision_before: int
     revision_after: int
+    image_before: str
     image_after: str
     bad_pods: BadPods
     play_output: str = ""
@@ -152,6 +153,11 @@ class Outcome:
                 f"{self.revision_after} serving={self.image_after} {pods}")
 
 
+def serving(rel: zd.Release) -> str:
+    """The images the release's pods run, comma-separated."""
+    return ",".join(sorted({p["spec"]["containers"][0]["image"] for p in rel.pods()}))
+
+
 def registry() -> dict:
     """The cluster's registries (cluster facts: public, private, ca_file, ...)."""
     return json.loads(zd.cli("facts"))["registry"]
@@ -159,7 +165,7 @@ def registry() -> dict:
 
 def failed_upgrade(rel: zd.Release, url: str, scenario: str, rate: int) -> Outcome:
     bad = SCENARIOS[scenario]
-    before = rel.revision()
+    before, image_before = rel.revision(), serving(rel)
     stop, seen, runs = threading.Event(), BadPods(), []
     watcher = threading.Thread(target=watch, args=(rel, bad.tag, stop, seen), daemon=True)
     watcher.start()
@@ -179,10 +185,9 @@ def failed_upgrade(rel: zd.Release, url: str, scenario: str, rate: int) -> Outco
         watcher.join()
     if runs and os.environ.get("KUBEHA_BENCH_PLAY_LOG"):  # the play's own output, for a breakdown
         Path(os.environ["KUBEHA_BENCH_PLAY_LOG"]).write_text(runs[0].stdout + runs[0].stderr)
-    images = {p["spec"]["containers"][0]["image"] for p in rel.pods()}
     return Outcome(scenario=scenario, load=load, play_rc=runs[0].returncode if runs else -1,
                    revision_before=before, revision_after=rel.revision(),
-                   image_after=",".join(sorted(images)), bad_pods=seen,
+                   image_before=image_before, image_after=serving(rel), bad_pods=seen,
                    play_output=(runs[0].stdout + runs[0].stderr) if runs else "")
 
 

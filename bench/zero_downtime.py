@@ -5,8 +5,9 @@ HTTPRoute, while one disruption happens, then the figures: requests, failed requ
 rate, p50/p99 latency.
 
   bench/zero_downtime.py [--rate 250] [--duration 30] [scenario ...]
-  scenarios: upgrade rollback scale delete-pod drain-node upgrade-gateway
-             (default: all, in that order; upgrade-gateway sends the load through the Gateway)
+  scenarios: upgrade rollback scale delete-pod drain-node
+             (default: all, in that order; during the upgrade the same rate goes through the
+             Gateway too, printed as upgrade-gateway)
 
 Runs against the cluster named by KUBEHA_CLUSTER/KUBEHA_CLUSTER_INDEX (needs 2 workers). Every
 request goes to the release's LoadBalancer address or the Gateway's, inside the cluster's own
@@ -76,16 +77,26 @@ def attack(url: str, rate: int, duration: float, scenario: str, action=None, act
     Without `action`: for `duration` seconds. With one: `action()` starts `action_at` seconds in,
     and the load goes on until `settle` seconds after it returned (the whole disruption is under
     load), at most MAX_DURATION seconds. Returns the figures."""
+    return attack_each({scenario: (url, host)}, rate, duration, action, action_at, settle, timeout)[scenario]
+
+
+def attack_each(targets: dict[str, tuple[str, str]], rate: int, duration: float, action=None,
+                action_at: float = 3.0, settle: float = 5.0, timeout: float = 2.0) -> dict[str, Result]:
+    """attack() on several targets at once ({name: (url, Host header)}), `rate` per second each,
+    all during the same disruption: one upgrade proves both paths (LoadBalancer and Gateway).
+    Returns the figures by name."""
     if not (0 < rate <= MAX_RATE and 0 < duration <= MAX_DURATION):
         raise ValueError(f"attack bounded to {MAX_RATE}/s and {MAX_DURATION}s")
     with tempfile.TemporaryDirectory() as tmp:
-        targets, results = Path(tmp) / "targets", Path(tmp) / "results.bin"
-        targets.write_text(f"GET {url}\n" + (f"Host: {host}\n" if host else ""))
-        proc = subprocess.Popen(
-            [vegeta_bin(), "attack", f"-rate={rate}/1s",
-             f"-duration={MAX_DURATION if action else duration}s",
-             f"-timeout={timeout}s", f"-targets={targets}", f"-output={results}",
-             "-max-workers=200"], stderr=subprocess.PIPE, text=True)
+        procs = {}
+        for name, (url, host) in targets.items():
+            target_file = Path(tmp) / f"{name}.targets"
+            target_file.write_text(f"GET {url}\n" + (f"Host: {host}\n" if host else ""))
+            procs[name] = subprocess.Popen(
+                [vegeta_bin(), "attack", f"-rate={rate}/1s",
+                 f"-duration={MAX_DURATION if action else duration}s",
+                 f"-timeout={timeout}s", f"-targets={target_file}", f"-output={Path(tmp) / name}.bin",
+                 "-max-workers=200"], stderr=subprocess.PIPE, text=True)
         action_s = 0.0
         try:
             if action is not None:
@@ -96,13 +107,21 @@ def attack(url: str, rate: int, duration: float, scenario: str, action=None, act
                 finally:
                     action_s = time.monotonic() - t0
                     time.sleep(settle)
-                    proc.send_signal(signal.SIGINT)  # vegeta stops and writes what it has
-            proc.wait(timeout=MAX_DURATION + timeout + 30)
+                    for proc in procs.values():
+                        proc.send_signal(signal.SIGINT)  # vegeta stops and writes what it has
+            for proc in procs.values():
+                proc.wait(timeout=MAX_DURATION + timeout + 30)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-        report = json.loads(subprocess.run([vegeta_bin(), "report", "-type=json", str(results)],
-                                           check=True, text=True, capture_output=True).stdout)
+            for proc in procs.values():
+                if proc.poll() is None:
+                    proc.kill()
+        return {name: figures(name, Path(tmp) / f"{name}.bin", action_s) for name in targets}
+
+
+def figures(scenario: str, results: Path, action_s: float) -> Result:
+    """The Result of one vegeta output file."""
+    report = json.loads(subprocess.run([vegeta_bin(), "report", "-type=json", str(results)],
+                                       check=True, text=True, capture_output=True).stdout)
     codes = {k: v for k, v in (report.get("status_codes") or {}).items()}
     ok = codes.get("200", 0)
     lat = report["latencies"]
@@ -212,13 +231,14 @@ def scenarios(rel: Release, kubectl, rate: int, duration: float):
             lambda: kubectl("-n", rel.namespace, "delete", "pod", rel.pods()[0]["metadata"]["name"],
                             "--wait=false")), None),
         "drain-node": (None, then_settled(drain), drain_after),
-        "upgrade-gateway": (upgrade_prepare, then_settled(lambda: rel.upgrade("image.tag=v2")), None),
     }
 
 
-def target(rel: Release, scenario: str, lb_url: str) -> tuple[str, str]:
-    """(URL, Host header) a scenario's load goes to: the Gateway for *-gateway, else the LB."""
-    return rel.gateway_target() if scenario.endswith("-gateway") else (lb_url, "")
+def targets(rel: Release, scenario: str, lb_url: str) -> dict[str, tuple[str, str]]:
+    """{name: (URL, Host header)} a scenario's load goes to: an upgrade loads the LoadBalancer
+    and the Gateway (the release's HTTPRoute) at once; the other disruptions the LoadBalancer."""
+    lb = {scenario: (lb_url, "")}
+    return {**lb, f"{scenario}-gateway": rel.gateway_target()} if scenario == "upgrade" else lb
 
 
 def route_label(gateway: dict) -> tuple[str, str]:
@@ -260,7 +280,7 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=30,
                     help="seconds of load without a disruption (with one: until 5 s after it ends)")
     ap.add_argument("scenario", nargs="*",
-                    default=["upgrade", "rollback", "scale", "delete-pod", "drain-node", "upgrade-gateway"])
+                    default=["upgrade", "rollback", "scale", "delete-pod", "drain-node"])
     args = ap.parse_args()
     kubectl, helm = tools()
     ns = f"kubeha-bench-{uuid.uuid4().hex[:6]}"
@@ -278,13 +298,13 @@ def main() -> int:
             if prepare:
                 prepare()
             try:
-                to, host = target(rel, name, url)
-                r = attack(to, args.rate, args.duration, name, action, host=host)
+                results = attack_each(targets(rel, name, url), args.rate, args.duration, action)
             finally:
                 if after:
                     after()
-            print(r.line(), flush=True)
-            failed += r.failed
+            for r in results.values():
+                print(r.line(), flush=True)
+                failed += r.failed
         print(f"total failed requests: {failed}")
         return 0
     finally:

@@ -58,15 +58,18 @@ def clients(cluster, namespace, workers):
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def deployed_by_collection(cluster, workers):
     """The web app (v1, 4 replicas) installed by deploy.yml in a namespace of its own, behind its
-    LoadBalancer address: (release, url). Uninstalled afterwards."""
+    LoadBalancer address: (release, url). One release for the session: each test starts from
+    what the previous one left (its image is read, not assumed). Its namespace is deleted
+    afterwards without waiting (uninstall.yml has tests of its own; waiting here for the pods'
+    preStop pause would only cost time). The session's last test takes the cluster down (test_cli):
+    then there is nothing left to delete."""
     ns = f"kubeha-coll-topo-{uuid.uuid4().hex[:6]}"
     rel, url = failed_upgrade.deployed(ns)
     yield rel, url
-    failed_upgrade.play("uninstall", webapp_namespace=ns, uninstall_confirm=True,
-                        uninstall_delete_namespace=True)
+    cluster.kubectl("delete", "namespace", ns, "--ignore-not-found", "--wait=false", check=False)
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +79,7 @@ def deployed_from_registry(cluster, workers):
     ns = f"kubeha-coll-pull-{uuid.uuid4().hex[:6]}"
     rel, url = failed_upgrade.deployed(ns, from_registry=True)
     yield rel, url
-    failed_upgrade.play("uninstall", webapp_namespace=ns, uninstall_confirm=True,
-                        uninstall_delete_namespace=True)
+    cluster.kubectl("delete", "namespace", ns, "--wait=false")
 
 
 def exec_in(cluster, namespace: str, pod: str, *cmd: str, check: bool = True):
