@@ -241,6 +241,20 @@ def targets(rel: Release, scenario: str, lb_url: str) -> dict[str, tuple[str, st
     return {**lb, f"{scenario}-gateway": rel.gateway_target()} if scenario == "upgrade" else lb
 
 
+def run_scenario(rel: Release, table: dict, name: str, lb_url: str, rate: int,
+                 duration: float) -> dict[str, Result]:
+    """One disruption of scenarios() under load: its preparation, the attack on its targets()
+    while it happens, then what undoes it (a stopped node started again); the figures by name."""
+    prepare, action, after = table[name]
+    if prepare:
+        prepare()
+    try:
+        return attack_each(targets(rel, name, lb_url), rate, duration, action)
+    finally:
+        if after:
+            after()
+
+
 def route_label(gateway: dict) -> tuple[str, str]:
     """The namespace label the Gateway's listeners admit routes by (cluster facts)."""
     key, _, value = gateway["route_label"].partition("=")
@@ -294,15 +308,7 @@ def main() -> int:
         table = scenarios(rel, kubectl, args.rate, args.duration)
         failed = 0
         for name in args.scenario:
-            prepare, action, after = table[name]
-            if prepare:
-                prepare()
-            try:
-                results = attack_each(targets(rel, name, url), args.rate, args.duration, action)
-            finally:
-                if after:
-                    after()
-            for r in results.values():
+            for r in run_scenario(rel, table, name, url, args.rate, args.duration).values():
                 print(r.line(), flush=True)
                 failed += r.failed
         print(f"total failed requests: {failed}")

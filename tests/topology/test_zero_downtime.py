@@ -1,8 +1,8 @@
 """Zero downtime under load: 250 requests per second through the webapp chart's LoadBalancer
 address (vegeta, keep-alive connections) during an upgrade v1->v2, a rollback, a scale-down
 10->2, a deleted pod and a drained and stopped worker node, and during the upgrade at the same
-rate through the cluster's shared Gateway too (the release's HTTPRoute); not one request may fail. The load
-covers the whole disruption (until its terminating pods are gone). Latency figures are printed
+rate through the cluster's shared Gateway too (the release's HTTPRoute); not one request may
+fail. The load covers the whole disruption (until its terminating pods are gone). Latency figures are printed
 by bench/zero_downtime.py; this test asserts only the failures."""
 from __future__ import annotations
 
@@ -34,14 +34,7 @@ def release(cluster, workers):
 @pytest.mark.parametrize("scenario", ["upgrade", "rollback", "scale", "delete-pod", "drain-node"])
 def test_no_request_fails_during(release, scenario):
     rel, table, url = release
-    prepare, action, after = table[scenario]
-    if prepare:
-        prepare()
-    try:
-        results = zd.attack_each(zd.targets(rel, scenario, url), RATE, 30, action)
-    finally:
-        if after:
-            after()
+    results = zd.run_scenario(rel, table, scenario, url, RATE, 30)
     lines = "\n".join(r.line() for r in results.values())
     print(lines)
     assert all(r.requests >= RATE * 5 for r in results.values()), lines
