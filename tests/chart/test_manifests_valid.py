@@ -38,6 +38,9 @@ VARIANTS = {
         "rules": [{"timeouts": {"request": "0s", "backendRequest": "1m"}},
                   {"matches": [{"method": "POST"}], "backendRefs": [{"name": "writer", "port": 8080, "weight": 0}]}]}},
     "networkpolicy-gateway-namespace": {"networkPolicy": {"enabled": True, "allowGateway": {"namespace": "gateway-system"}}},
+    "canary-without-route": {"canary": {"enabled": True, "image": {"tag": "6.15.0"}}, "networkPolicy": {"enabled": True}},
+    "canary-with-route": {"canary": {"enabled": True, "image": {"tag": "6.15.0"}, "weight": 25},
+                          "httpRoute": {"enabled": True, "parentRefs": [{"name": "edge"}]}, "networkPolicy": {"enabled": True}},
 }
 
 # Kinds without a schema in kubernetes-validate, validated by their own CRD's schema elsewhere.

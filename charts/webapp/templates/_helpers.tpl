@@ -67,6 +67,86 @@ Labels of the pods: commonLabels and podLabels, then the selector labels, which 
 {{- end }}
 
 {{/*
+Canary track labelling (canary.enabled). Promises: the stable Deployment's selector is name +
+instance whatever the canary does; turning the canary on, changing its weight or its image never
+changes a label of the stable pods (they are not rolled); each Service selects exactly the pods
+it should.
+
+- Canary pods, and the canary Deployment's selector, carry app.kubernetes.io/name and
+  kubeha.io/canary-of: <release>. Stable pods never carry kubeha.io/canary-of (the chart refuses
+  it in commonLabels / podLabels), so the canary Deployment and the canary Service never select a
+  stable pod. A release name in the value keeps two releases' canaries apart. The selector is the
+  same with or without a route: a Deployment's selector is immutable, and httpRoute.enabled may
+  be switched while the canary runs.
+- With a route (httpRoute.enabled), canary pods carry no app.kubernetes.io/instance: the main
+  Service, the stable Deployment, the PDB, the HPA (it counts the pods of its target's selector)
+  and the NetworkPolicy select none of them. The <fullname>-canary Service selects them alone and
+  the route splits traffic by weight between the two Services; a second NetworkPolicy admits to
+  the canary pods exactly what the first admits to the stable ones.
+- Without a route, the one Service spreads traffic by replica count, so canary pods also carry
+  app.kubernetes.io/instance: the stable Deployment's selector then matches them too. Deployments
+  and ReplicaSets act only on what their controllerRef (the ownerReference with controller: true)
+  says they own, and adopt only orphans; each ReplicaSet's selector also holds its own
+  pod-template-hash. So neither Deployment scales or deletes the other's pods; a canary
+  ReplicaSet or pod orphaned by hand (delete --cascade=orphan) would be adopted by the stable
+  Deployment. What does not follow controllerRef: the PDB counts the canary pods in its budget
+  (they serve the same Service, so that is wanted), and an HPA would average their metrics into
+  the stable Deployment's (kubernetes/kubernetes#78761): canary with autoscaling needs a route.
+*/}}
+{{- define "webapp.canaryFullname" -}}
+{{- printf "%s-canary" (include "webapp.fullname" . | trunc 56 | trimSuffix "-") }}
+{{- end }}
+
+{{- define "webapp.canarySelectorLabels" -}}
+app.kubernetes.io/name: {{ include "webapp.name" . }}
+kubeha.io/canary-of: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+Labels of the canary pods: commonLabels and podLabels, then (without a route) the stable
+selector labels, then the canary's, which always win. With a route, app.kubernetes.io/instance
+is removed (the schema keeps it out of commonLabels / podLabels already; see above).
+*/}}
+{{- define "webapp.canaryPodLabels" -}}
+{{- $labels := mergeOverwrite (dict) (.Values.commonLabels | default dict) (.Values.podLabels | default dict) }}
+{{- if .Values.httpRoute.enabled }}
+{{- $_ := unset $labels "app.kubernetes.io/instance" }}
+{{- else }}
+{{- $labels = mergeOverwrite $labels (include "webapp.selectorLabels" . | fromYaml) }}
+{{- end }}
+{{- toYaml (mergeOverwrite $labels (include "webapp.canarySelectorLabels" . | fromYaml)) }}
+{{- end }}
+
+{{/*
+Labels of the canary's own objects (Deployment, Service, NetworkPolicy): the release's standard
+labels with kubeha.io/canary-of, and the canary's tag as app.kubernetes.io/version (no version
+label when the canary is pinned by digest alone).
+*/}}
+{{- define "webapp.canaryLabels" -}}
+{{- $labels := mergeOverwrite (include "webapp.labels" . | fromYaml) (dict "kubeha.io/canary-of" .Release.Name) }}
+{{- with .Values.canary.image.tag }}
+{{- $_ := set $labels "app.kubernetes.io/version" (. | trunc 63 | trimSuffix "-") }}
+{{- else }}
+{{- $_ := unset $labels "app.kubernetes.io/version" }}
+{{- end }}
+{{- toYaml $labels }}
+{{- end }}
+
+{{/*
+The canary's image: canary.image.repository (default image.repository) at canary.image.digest
+when set (it wins over the tag, as for the stable image), else at canary.image.tag.
+*/}}
+{{- define "webapp.canaryImage" -}}
+{{- $image := .Values.canary.image }}
+{{- $repository := $image.repository | default .Values.image.repository }}
+{{- if $image.digest }}
+{{- printf "%s@%s" $repository $image.digest }}
+{{- else }}
+{{- printf "%s:%s" $repository $image.tag }}
+{{- end }}
+{{- end }}
+
+{{/*
 Tag of the app image: image.tag, else the chart's appVersion.
 */}}
 {{- define "webapp.imageTag" -}}
@@ -193,6 +273,9 @@ key(s) and the reason; nothing is rendered.
 {{- include "webapp.validateHTTPRoute" . }}
 {{- end }}
 {{- include "webapp.validateAPI" . }}
+{{- if $v.canary.enabled }}
+{{- include "webapp.validateCanary" . }}
+{{- end }}
 {{- end }}
 
 {{/*
