@@ -106,6 +106,14 @@ def test_canary_off_explicitly_is_the_default(render, values_file):
     assert render(values_file, values=off).text == render(values_file).text
 
 
+@pytest.mark.parametrize("values_file", CI_VALUES, ids=ci_id)
+def test_canary_off_renders_no_canary_object_or_label(render, values_file):
+    """Holds without git history too (the comparison above skips once main has the track)."""
+    out = render(values_file)
+    assert "kubeha.io/canary-of" not in out.text
+    assert not [d for d in out.docs if d["kind"] != "Pod" and d["metadata"]["name"].endswith("-canary")]
+
+
 def test_the_comparison_with_the_old_chart_can_fail(render, chart_before):
     assert render(values=canary()).text != render(chart=chart_before).text
 
