@@ -48,6 +48,19 @@ def values_text(values):
     return json.dumps(values, indent=2, sort_keys=True) + "\n"
 
 
+# helm refuses a --description longer than this (helm upgrade, helm rollback).
+DESCRIPTION_MAX = 256
+
+
+def description(text):
+    """``text`` as a helm revision's description: on one line, and cut to what helm accepts, with
+    an ellipsis where it was cut (hand changes and image references make long reasons)."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= DESCRIPTION_MAX:
+        return flat
+    return flat[:DESCRIPTION_MAX - 3].rstrip() + "..."
+
+
 def sha256_text(text):
     return hashlib.sha256((text or "").encode("utf-8")).hexdigest()
 

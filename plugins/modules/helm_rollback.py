@@ -110,6 +110,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import (
     decode_release,
+    description,
     list_releases,
     summarize_release,
     values_text,
@@ -240,7 +241,7 @@ def main(module_class=AnsibleModule):
 
     cmd = "%s rollback %s %d" % (helm, release, target)
     if p["reapply"]:
-        cmd += " --description %s" % shlex.quote(" ".join(p["reapply"].split())[:500])
+        cmd += " --description %s" % shlex.quote(description(p["reapply"]))
     applied_with = next((r.get("apply_method") for r in records if r["revision"] == target), None)
     flags = helm_flags(helm_version(module, helm), p["server_side"], applied_with)
     if flags["server_side"]:

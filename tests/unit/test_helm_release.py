@@ -14,9 +14,11 @@ import json
 import pytest
 
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import (
+    DESCRIPTION_MAX,
     decode_release,
     decode_releases,
     deep_merge,
+    description,
     summarize_release,
     values_text,
 )
@@ -148,3 +150,15 @@ def test_values_are_shown_as_yaml_with_sorted_keys():
 def test_the_apply_method_is_the_one_helm_4_recorded_and_client_side_for_helm_3():
     assert summarize_release(RELEASE)["apply_method"] == "csa"  # helm 3 records none
     assert summarize_release(dict(RELEASE, apply_method="ssa"))["apply_method"] == "ssa"
+
+
+def test_a_description_is_one_line_and_left_whole_when_helm_accepts_its_length():
+    assert description("kubeha.webapp deploy:\n  values applied   again") == "kubeha.webapp deploy: values applied again"
+    exact = "x" * DESCRIPTION_MAX
+    assert description(exact) == exact
+
+
+def test_a_description_longer_than_helm_accepts_is_cut_with_an_ellipsis():
+    long = "hand changes (" + "; ".join(["image: live 10.217.0.1:5000/kubeha/web:v2, release 10.217.0.1:5000/kubeha/web:v1"] * 5) + ")"
+    cut = description(long)
+    assert len(cut) == DESCRIPTION_MAX and cut.endswith("...") and long.startswith(cut[:-3])
