@@ -188,7 +188,7 @@ def histogram_quantile(q, buckets):
         return None
     # Counts must not decrease with the bound (scrapes of one histogram are not atomic).
     counts, highest = [], 0.0
-    for _, count in buckets:
+    for dummy_bound, count in buckets:
         highest = max(highest, count)
         counts.append(highest)
     total = counts[-1]
