@@ -111,9 +111,10 @@ echo "  for reference: helm --wait + one curl ${quick} s (no availability wait, 
 echo "== upgrade of 10 replicas"
 quiet ansible-playbook playbooks/scale.yml "${ANSIBLE_EXTRA[@]}" -e scale_replicas=10
 container=$(kubectl -n "$ns" get deploy "$release" -o jsonpath='{.spec.template.spec.containers[0].name}')
+v1_image=$(kubectl -n "$ns" get deploy "$release" -o jsonpath='{.spec.template.spec.containers[0].image}')
 t0=$(now); quiet ansible-playbook playbooks/upgrade.yml "${ANSIBLE_EXTRA[@]}" -e upgrade_image_tag=v2; t1=$(now)
 t2=$(now)
-quiet kubectl -n "$ns" set image "deploy/$release" "$container=kubeha/web:v1"
+quiet kubectl -n "$ns" set image "deploy/$release" "$container=$v1_image"
 quiet kubectl -n "$ns" rollout status "deploy/$release" --timeout=10m
 t3=$(now)
 play=$(secs "$t0" "$t1") hand=$(secs "$t2" "$t3")

@@ -5,9 +5,10 @@ bad image: requests, failed requests (goal 0), p99, and the time from the first 
 image to the old version serving alone again (goal <= 15 s), and until the bad pods are gone.
 
   bench/failed_upgrade.py [--rate 250] [scenario ...]
-  scenarios: broken (starts, never ready: rolled back), missing (a tag no node has: refused
-             before anything changes), and against a release that pulls from the cluster's
-             registry (imagePullPolicy Always), the pre-change image check switched off:
+  scenarios: broken (starts, never ready: rolled back), missing (a tag the cluster's registry
+             does not have: refused by the image check before anything changes), and against a
+             release that pulls at every pod start (imagePullPolicy Always), the pre-change
+             image check switched off:
              absent (a tag in no registry), private (the private registry's image, without its
              pull secret), registry-down (the registry stopped while the upgrade pulls); each is
              rolled back on ErrImagePull/ImagePullBackOff   (default: all)
@@ -39,15 +40,14 @@ VENV_BIN = ROOT / ".venv" / "bin"
 @dataclass(frozen=True)
 class Scenario:
     tag: str                    # the tag of the bad image (how its pods are told apart)
-    from_registry: bool = False  # against the release that pulls from the cluster's registry
+    always_pull: bool = False    # against the release that pulls at every pod start
     private: bool = False        # the image of the private registry (no pull secret given)
     stop_registry: bool = False  # the public registry is stopped while the upgrade runs
 
     def upgrade_vars(self, registry: dict) -> dict:
         extra = {"upgrade_image_tag": self.tag}
-        if self.from_registry:
+        if self.always_pull:
             extra["webapp_image_check"] = False  # what the rollout watch does is measured here
-            extra["webapp_registry_ca_file"] = registry["ca_file"]
         if self.private:
             extra["upgrade_image_repository"] = f"{registry['private']}/kubeha/web"
         return extra
@@ -55,10 +55,10 @@ class Scenario:
 
 SCENARIOS = {
     "broken": Scenario("broken"),
-    "missing": Scenario("v0-not-on-any-node"),
-    "absent": Scenario("v0-in-no-registry", from_registry=True),
-    "private": Scenario("v2", from_registry=True, private=True),
-    "registry-down": Scenario("v2", from_registry=True, stop_registry=True),
+    "missing": Scenario("v0-not-in-the-registry"),
+    "absent": Scenario("v0-in-no-registry", always_pull=True),
+    "private": Scenario("v2", always_pull=True, private=True),
+    "registry-down": Scenario("v2", always_pull=True, stop_registry=True),
 }
 
 
@@ -191,16 +191,11 @@ def failed_upgrade(rel: zd.Release, url: str, scenario: str, rate: int) -> Outco
                    play_output=(runs[0].stdout + runs[0].stderr) if runs else "")
 
 
-def deployed(namespace: str, from_registry: bool = False) -> tuple[zd.Release, str]:
-    """The web app (v1, 4 replicas) installed by deploy.yml; its LoadBalancer URL. from_registry:
-    its image from the cluster's public registry, pulled at every pod start (imagePullPolicy
-    Always), instead of the nodes' image store."""
-    extra = {}
-    if from_registry:
-        reg = registry()
-        extra = {"install_image_repository": f"{reg['public']}/kubeha/web",
-                 "webapp_registry_ca_file": reg["ca_file"],
-                 "kubeha_extra_values": {"image": {"pullPolicy": "Always"}}}
+def deployed(namespace: str, always_pull: bool = False) -> tuple[zd.Release, str]:
+    """The web app (v1, 4 replicas) installed by deploy.yml, its image from the cluster's public
+    registry (the local inventory's); its LoadBalancer URL. always_pull: pulled at every pod
+    start (imagePullPolicy Always), instead of when a node lacks it."""
+    extra = {"kubeha_extra_values": {"image": {"pullPolicy": "Always"}}} if always_pull else {}
     p = play("deploy", webapp_namespace=namespace, install_replicas=4, **extra)
     if p.returncode != 0:
         raise RuntimeError("deploy.yml failed:\n" + "\n".join(p.stdout.splitlines()[-30:]))
@@ -217,15 +212,15 @@ def main() -> int:
     args.scenario = args.scenario or list(SCENARIOS)
     if unknown := set(args.scenario) - set(SCENARIOS):
         ap.error(f"unknown scenario {', '.join(sorted(unknown))}; choose from {', '.join(SCENARIOS)}")
-    for from_registry in (False, True):
-        names = [n for n in args.scenario if SCENARIOS[n].from_registry == from_registry]
+    for always_pull in (False, True):
+        names = [n for n in args.scenario if SCENARIOS[n].always_pull == always_pull]
         if not names:
             continue
         ns = f"kubeha-failup-{uuid.uuid4().hex[:6]}"
         try:
-            rel, url = deployed(ns, from_registry)
+            rel, url = deployed(ns, always_pull)
             print(f"== failed upgrade under load: {args.rate} req/s against {url} (upgrade.yml, namespace {ns}"
-                  f"{', images pulled from the registry' if from_registry else ''})", flush=True)
+                  f"{', images pulled at every pod start' if always_pull else ''})", flush=True)
             for name in names:
                 print(failed_upgrade(rel, url, name, args.rate).line(), flush=True)
         finally:

@@ -6,6 +6,8 @@ There is no fake API anywhere: no cluster, no test.
 """
 from __future__ import annotations
 
+import functools
+import json
 import os
 import subprocess
 import sys
@@ -50,6 +52,16 @@ class Cluster:
 
     def kubectl(self, *args: str, **kw):
         return self.run("kubectl", *args, **kw)
+
+    @functools.cached_property
+    def registry(self) -> str:
+        """HOST:PORT of the cluster's public registry, where the local inventory's images come
+        from (`kubeha-cluster facts`)."""
+        return json.loads(_cli("facts"))["registry"]["public"]
+
+    def image(self, tag: str, repository: str = "kubeha/web") -> str:
+        """An image reference as the local inventory names it: in the cluster's public registry."""
+        return f"{self.registry}/{repository}:{tag}"
 
     def helm(self, *args: str, **kw):
         return self.run("helm", *args, **kw)

@@ -39,6 +39,11 @@ class Kube:
         self.lb_pool = facts["lb_pool"]
         self.gateway_ip = facts["gateway_ip"]
         self.gateway_ca = facts["gateway"]["ca_file"]
+        # The local inventory's images come from the cluster's public registry.
+        self.registry = facts["registry"]["public"]
+
+    def image(self, tag: str) -> str:
+        return f"{self.registry}/kubeha/web:{tag}"
 
     def kubectl(self, args: str, stdin: str | None = None) -> str:
         cmd = f"{self.kubectl_bin} -n {NAMESPACE} {args}"

@@ -33,7 +33,12 @@ CASES = [
     ("upgrade", {}, ["upgrade_image_tag or upgrade_image_digest"]),
     ("upgrade", {"upgrade_image_tag": "v2;rm -rf"}, ["upgrade_image_tag=", "is not an image tag"]),
     ("upgrade", {"upgrade_image_digest": "sha256:abc"}, ["upgrade_image_digest=", "is not a digest"]),
-    ("upgrade", {"upgrade_image_tag": "v9"}, ["upgrade_image_tag=v9", "kubeha/web:v9 is on no node"]),
+    # The local inventory's images come from the cluster's registry, which is asked; an image the
+    # nodes must already hold (imagePullPolicy Never) is looked for on the nodes.
+    ("upgrade", {"upgrade_image_tag": "v9"}, ["upgrade_image_tag=v9", "/kubeha/web:v9 does not exist in registry"]),
+    ("deploy", {"install_image_repository": "kubeha/web", "install_image_tag": "v9", "install_override_live": True,
+                "kubeha_extra_values": {"image": {"pullPolicy": "Never"}}},
+     ["install_image_tag=v9", "kubeha/web:v9 is on no node"]),
     ("upgrade", {"upgrade_image_tag": "v2", "upgrade_image_repository": "Not A/Repo"},
      ["upgrade_image_repository=", "is not an image repository"]),
     ("upgrade", {"upgrade_image_tag": "v2", "upgrade_verify": "sometimes"}, ["upgrade_verify", "bool"]),

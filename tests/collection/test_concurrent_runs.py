@@ -52,7 +52,7 @@ def _one_second_apart(app, first: dict, second: dict):
 @pytest.fixture(scope="module")
 def deployed(app):
     app.play("deploy")
-    assert _image(app) == "kubeha/web:v1"
+    assert _image(app) == app.cluster.image("v1")
     assert _leases(app) == [], "the lock is given back at the end of a run"
     return app
 
@@ -68,9 +68,9 @@ def test_an_upgrade_started_a_second_after_another_waits_then_reads_what_the_fir
     assert "waited" in flat and "Upgrade the web app" in flat and "operation upgrade, cluster kubeha-local" in flat, \
         second.tail()
     # The second run saw v2 (the first run's result) and brought v1 back: not "no change".
-    assert "kubeha/web:v2 -> kubeha/web:v1" in flat, second.tail()
+    assert f"{app.cluster.image('v2')} -> {app.cluster.image('v1')}" in flat, second.tail()
     app.wait_settled()
-    assert _image(app) == "kubeha/web:v1" and app.pod_images() == {"kubeha/web:v1"}
+    assert _image(app) == app.cluster.image("v1") and app.pod_images() == {app.cluster.image("v1")}
     assert [h["revision"] for h in app.history()][-2:] == [revision + 1, revision + 2]
     assert _leases(app) == []
 
@@ -81,7 +81,7 @@ def test_the_other_order_ends_with_the_image_of_the_run_started_last(deployed):
     assert first.rc == 0 and second.rc == 0, first.tail() + second.tail()
     assert "waited" in second.flat(), second.tail()
     app.wait_settled()
-    assert _image(app) == "kubeha/web:v2" and app.pod_images() == {"kubeha/web:v2"}
+    assert _image(app) == app.cluster.image("v2") and app.pod_images() == {app.cluster.image("v2")}
     assert _leases(app) == []
 
 
@@ -98,7 +98,7 @@ def test_a_run_that_may_not_wait_long_enough_stops_naming_the_holder_and_changes
     assert "Waited 2 s (webapp_lock_wait)" in flat
     # Only the first run changed the release.
     assert app.revision() == revision + 1
-    assert _image(app) == "kubeha/web:v1"
+    assert _image(app) == app.cluster.image("v1")
     assert _leases(app) == []
 
 
@@ -139,4 +139,4 @@ def test_check_mode_takes_no_lock_and_its_summary_keeps_rows_whole_and_is_writte
     assert summary["play"] == "Scale the web app" and summary["check_mode"] is True and summary["ok"] is True
     (cluster,) = summary["clusters"]
     assert cluster["cluster"] == "kubeha-local" and cluster["result"] == "would change"
-    assert cluster["image"] == "kubeha/web:v1"
+    assert cluster["image"] == app.cluster.image("v1")

@@ -37,7 +37,7 @@ def release(app, inventory):
         assert (run.rc == 0) == expect_ok, f"{playbook}: rc {run.rc}\n{run.tail(120)}"
         return run
     play("deploy")
-    assert app.pod_images() == {"kubeha/web:v1"}
+    assert app.pod_images() == {app.cluster.image("v1")}
     return app, play
 
 
@@ -58,7 +58,7 @@ def problems(run) -> str:
 def test_a_crash_loop_is_rolled_back_and_explained_by_the_log_of_the_crashed_instance(release):
     app, play = release
     run = play("upgrade", expect_ok=False, upgrade_image_tag="crash")
-    assert app.pod_images() == {"kubeha/web:v1"}, "the upgrade was not rolled back"
+    assert app.pod_images() == {app.cluster.image("v1")}, "the upgrade was not rolled back"
     message = failure_message(run)
     pod = re.search(r"pod (webapp-\w+-\w+) \(", message)
     assert pod, message
@@ -69,7 +69,7 @@ def test_a_crash_loop_is_rolled_back_and_explained_by_the_log_of_the_crashed_ins
     assert re.search(r"event: (Warning BackOff|Normal (Pulled|Started|Created))", message), message
     # The summary says it in short: the reason and the line the container logged.
     notes = problems(run)
-    assert "kubeha/web:crash failed: " in notes and "[it logged: " in notes and CRASH_LINE in notes, notes
+    assert f"{app.cluster.image('crash')} failed: " in notes and "[it logged: " in notes and CRASH_LINE in notes, notes
     assert "rolled back to revision 1" in notes
     assert "Why, pod by pod:" not in notes and "event:" not in notes, "the summary takes the short form only"
 
@@ -77,9 +77,9 @@ def test_a_crash_loop_is_rolled_back_and_explained_by_the_log_of_the_crashed_ins
 def test_a_command_that_exits_with_a_message_is_explained_by_that_message(release):
     app, play = release
     command = ["/bin/sh", "-c", f"echo {CONFIG_LINE} >&2; exit 3"]
-    run = play("upgrade", expect_ok=False, upgrade_image_repository="kubeha/client", upgrade_image_tag="v1",
-               upgrade_values={"command": command})
-    assert app.pod_images() == {"kubeha/web:v1"}, "the upgrade was not rolled back"
+    run = play("upgrade", expect_ok=False, upgrade_image_repository=f"{app.cluster.registry}/kubeha/client",
+               upgrade_image_tag="v1", upgrade_values={"command": command})
+    assert app.pod_images() == {app.cluster.image("v1")}, "the upgrade was not rolled back"
     message = failure_message(run)
     assert "exit code 3" in message and CONFIG_LINE in message, message
     assert CONFIG_LINE in problems(run)
@@ -87,11 +87,12 @@ def test_a_command_that_exits_with_a_message_is_explained_by_that_message(releas
 
 def test_verify_of_an_image_changed_by_hand_fails_at_once_naming_both_images(release):
     app, play = release
-    app.cluster.kubectl("set", "image", f"deployment/{app.name}", "webapp=kubeha/web:v2", "-n", app.namespace)
+    app.cluster.kubectl("set", "image", f"deployment/{app.name}", f"webapp={app.cluster.image('v2')}", "-n", app.namespace)
     app.cluster.kubectl("rollout", "status", f"deployment/{app.name}", "-n", app.namespace, "--timeout=120s")
     run = play("verify", expect_ok=False)
     flat = run.flat()
-    mismatch = "the Deployment's pod template runs kubeha/web:v2, the release says kubeha/web:v1"
+    mismatch = (f"the Deployment's pod template runs {app.cluster.image('v2')}, "
+                f"the release says {app.cluster.image('v1')}")
     assert f"replicas: {mismatch}" in flat, run.tail(60)
     assert "the expected body 'version={tag}' cannot be answered, not requested" in flat
     # Decided before any request: no endpoint was tried, no attempt counted, no wait for the rollout.

@@ -14,7 +14,6 @@ import pytest
 pytestmark = pytest.mark.cluster
 
 REPLICAS_LINE = "Deployment webapp spec.replicas: live 3, release 2"
-IMAGE_LINE = "Deployment webapp spec.template.spec.containers[webapp].image: live kubeha/web:v2, release kubeha/web:v1"
 
 
 def _live(app) -> tuple[int, str]:
@@ -36,9 +35,9 @@ def changed_by_hand(app):
     """The release as deploy.yml installs it (2 replicas of v1), then scaled to 3 and set to v2
     by hand."""
     app.play("deploy")
-    assert _live(app) == (2, "kubeha/web:v1")
+    assert _live(app) == (2, app.cluster.image("v1"))
     _by_hand(app, "scale", f"deployment/{app.name}", "--replicas=3")
-    _by_hand(app, "set", "image", f"deployment/{app.name}", "webapp=kubeha/web:v2")
+    _by_hand(app, "set", "image", f"deployment/{app.name}", f"webapp={app.cluster.image('v2')}")
     assert {"kubectl-scale", "kubectl-set"} & _managers(app) or "kubectl" in _managers(app)
     return app
 
@@ -48,11 +47,13 @@ def test_check_mode_names_each_hand_changed_field_with_both_values_and_changes_n
     revision = app.revision()
     run = app.play("deploy", "--check", "--diff")
     flat = run.flat()
-    assert REPLICAS_LINE in flat and IMAGE_LINE in flat, run.tail()
+    image_line = ("Deployment webapp spec.template.spec.containers[webapp].image: "
+                  f"live {app.cluster.image('v2')}, release {app.cluster.image('v1')}")
+    assert REPLICAS_LINE in flat and image_line in flat, run.tail()
     assert '-    "spec.replicas": 3,' in run.output and '+    "spec.replicas": 2,' in run.output, run.tail()
     assert "would change" in flat
     assert app.revision() == revision
-    assert _live(app) == (3, "kubeha/web:v2")
+    assert _live(app) == (3, app.cluster.image("v2"))
 
 
 def test_deploy_brings_the_release_values_back_without_a_conflict(changed_by_hand):
@@ -62,8 +63,8 @@ def test_deploy_brings_the_release_values_back_without_a_conflict(changed_by_han
     assert "conflict" not in run.output.lower(), run.tail()
     assert "hand changes were brought back" in run.flat(), run.tail()
     app.wait_settled()
-    assert _live(app) == (2, "kubeha/web:v1")
-    assert app.pod_images() == {"kubeha/web:v1"}
+    assert _live(app) == (2, app.cluster.image("v1"))
+    assert app.pod_images() == {app.cluster.image("v1")}
     newest = app.history()[-1]
     assert newest["revision"] == revision + 1 and newest["status"] == "deployed"
     assert "hand changes" in newest["description"], newest
@@ -97,8 +98,8 @@ def test_upgrade_after_a_hand_scale_runs_the_release_replicas_of_the_new_image(c
     run = app.play("upgrade", upgrade_image_tag="v2")
     assert "conflict" not in run.output.lower(), run.tail()
     app.wait_settled()
-    assert _live(app) == (3, "kubeha/web:v2")
-    assert app.pod_images() == {"kubeha/web:v2"}
+    assert _live(app) == (3, app.cluster.image("v2"))
+    assert app.pod_images() == {app.cluster.image("v2")}
 
 
 def test_a_service_and_a_route_edited_by_hand_are_named_in_check_mode_and_brought_back(changed_by_hand):

@@ -56,7 +56,7 @@ def test_installed_collection_deploys_and_verifies(cluster, installed):
         run = run_playbook("kubeha.webapp.deploy", app.vars, inventory=ROOT / "inventories" / "local",
                            env=env, cwd=work)
         assert run.rc == 0, run.tail()
-        assert app.revision() == 1 and app.pod_images() == {"kubeha/web:v1"}
+        assert app.revision() == 1 and app.pod_images() == {app.cluster.image("v1")}
         assert app.bodies() == {"kubeha-web version=v1"}
         assert "clusterip ok" in run.flat() and "nodeport ok" in run.flat()
     finally:
@@ -82,6 +82,6 @@ def test_the_oldest_declared_ansible_core_deploys_with_the_installed_collection(
                            env={**env, "ANSIBLE_CONFIG": str(cfg), "PATH": f"{oldest}:{env['PATH']}"},
                            cwd=work, venv_bin=oldest)
         assert run.rc == 0, run.tail()
-        assert app.pod_images() == {"kubeha/web:v1"} and "clusterip ok" in run.flat()
+        assert app.pod_images() == {app.cluster.image("v1")} and "clusterip ok" in run.flat()
     finally:
         delete_namespace(cluster, ns)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -62,7 +63,7 @@ def test_the_identity_deploys_and_verifies_with_self_heal(bootstrapped):
     # deploy verifies every access path, and here deletes a pod too (self-heal): the identity
     # may read nodes' addresses through its pods, create a client pod and delete an app pod.
     run = app.play("deploy", verify_self_heal=True, kubeha_identity="deployer")
-    assert app.pod_images() == {"kubeha/web:v1"}
+    assert app.pod_images() == {app.cluster.image("v1")}
     flat = run.flat()
     assert "selfheal ok" in flat
     assert "nodeport ok" in flat and "clusterip ok" in flat
@@ -71,16 +72,19 @@ def test_the_identity_deploys_and_verifies_with_self_heal(bootstrapped):
 
 
 def test_unknown_image_as_the_identity_is_caught_by_the_rollout_watch(bootstrapped):
-    """Without node access the pre-check cannot see the images; the watch fails fast instead.
-    The identity upgrades (helm upgrade), watches and rolls back (helm rollback) by itself."""
+    """With the image check off, the nodes' pull of a tag the registry does not have fails and the
+    watch says so at once. The identity upgrades (helm upgrade), watches and rolls back (helm
+    rollback) by itself."""
     app, _ = bootstrapped
     good = app.revision()
-    run = app.play("upgrade", expect_ok=False, upgrade_image_tag="v9", kubeha_identity="deployer")
+    run = app.play("upgrade", expect_ok=False, upgrade_image_tag="v9", webapp_image_check=False,
+                   kubeha_identity="deployer")
     flat = run.flat()
-    assert "ErrImageNeverPull" in flat and f"rolled back to revision {good}" in flat, run.tail()
+    assert re.search(r"ErrImagePull|ImagePullBackOff", flat) and f"rolled back to revision {good}" in flat, run.tail()
+    assert "kubeha/web:v9" in flat and "not found" in flat, "the registry's own words"
     assert "not complete after" not in flat and "progress deadline" not in flat
     app.wait_settled()
-    assert app.pod_images() == {"kubeha/web:v1"}
+    assert app.pod_images() == {app.cluster.image("v1")}
 
 
 def test_rollback_to_previous_after_an_automatic_rollback_is_refused_and_changes_nothing(bootstrapped):

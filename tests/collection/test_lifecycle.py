@@ -35,15 +35,16 @@ def test_deploy_installs_and_verifies(app):
     dep = app.deployment()
     assert dep["spec"]["replicas"] == 2
     assert dep["status"].get("readyReplicas") == 2
-    assert dep["metadata"]["annotations"]["kubernetes.io/change-cause"] == \
-        "kubeha.webapp install of kubeha/web:v1"
-    assert app.pod_images() == {"kubeha/web:v1"}
+    v1 = app.cluster.image("v1")
+    assert dep["metadata"]["annotations"]["kubernetes.io/change-cause"].startswith(
+        f"kubeha.webapp install of {v1} (image digest sha256:")
+    assert app.pod_images() == {v1}
     assert app.bodies() == {"kubeha-web version=v1"}
     ns = app.kubectl_json("get", "namespace", app.namespace)
     assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     # The summary table names the cluster, revision, image, replicas and each check.
     flat = run.flat()
-    assert "kubeha-local" in flat and "1 deployed" in flat and "kubeha/web:v1" in flat
+    assert "kubeha-local" in flat and "1 deployed" in flat and v1 in flat
     assert "replicas ok 2/2" in flat and "clusterip ok" in flat and "nodeport ok" in flat
     # The local inventory's Service is a LoadBalancer (MetalLB) with an Ingress (Traefik).
     assert "loadbalancer ok" in flat and "ingress ok" in flat
@@ -59,7 +60,7 @@ def test_upgrade_check_mode_changes_nothing(app):
     assert '-        "tag": "v1"' in run.output and '+        "tag": "v2"' in run.output, \
         "diff mode must show the image change"
     assert app.revision() == before
-    assert app.pod_images() == {"kubeha/web:v1"}
+    assert app.pod_images() == {app.cluster.image("v1")}
 
 
 def test_rollback_to_a_revision_not_in_history_is_refused(app):

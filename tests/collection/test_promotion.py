@@ -24,7 +24,7 @@ def fleet(cluster, tmp_path_factory):
     # The local inventory's app and checks; the values that come from the cluster CLI are set here.
     common = {k: v for k, v in local.items()
               if k.startswith(("install_", "verify_", "kubeha_demo_", "kubeha_local_", "kubeha_extra_",
-                               "kubeha_gateway", "bootstrap_namespace_"))
+                               "kubeha_gateway", "kubeha_registry", "webapp_registry_", "bootstrap_namespace_"))
               and k not in ("install_manage_namespace",)}
     common.update(
         kubeha_cluster_cli=str(ROOT / "cluster" / "kubeha-cluster"),  # the demo values are found beside it
@@ -63,7 +63,7 @@ def test_deploy_runs_cluster_by_cluster(fleet):
     assert out.index("[stage-a]") < out.index("[prod-b]")
     assert "PLAY [Deploy the web app]" in out and out.count("Summary | print the table") >= 1
     for app in apps.values():
-        assert app.revision() == 1 and app.pod_images() == {"kubeha/web:v1"}
+        assert app.revision() == 1 and app.pod_images() == {app.cluster.image("v1")}
     # One table at the end, with both clusters.
     table = run.flat().split("Summary | print the table")[-1]
     assert "stage-a" in table and "prod-b" in table
@@ -77,7 +77,7 @@ def test_failed_upgrade_stops_promotion_at_the_first_cluster(fleet):
     assert "stage-a" in run.recap and run.recap["stage-a"]["failed"] == 1
     assert "prod-b" not in run.recap, "the second cluster must not be touched"
     assert apps["prod-b"].revision() == before["prod-b"]
-    assert apps["prod-b"].pod_images() == {"kubeha/web:v1"}
+    assert apps["prod-b"].pod_images() == {apps["prod-b"].cluster.image("v1")}
     assert apps["stage-a"].history()[-1]["description"] == f"Rollback to {before['stage-a']}"
     table = run.flat().split("Summary | print the table")[-1]
     assert "stage-a" in table and "ROLLED BACK" in table

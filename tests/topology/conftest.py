@@ -73,11 +73,11 @@ def deployed_by_collection(cluster, workers):
 
 
 @pytest.fixture(scope="module")
-def deployed_from_registry(cluster, workers):
-    """Like deployed_by_collection, but its image comes from the cluster's public registry and is
-    pulled at every pod start (imagePullPolicy Always)."""
+def deployed_pulling_always(cluster, workers):
+    """Like deployed_by_collection, but its image is pulled from the cluster's public registry at
+    every pod start (imagePullPolicy Always), so that a stopped registry fails the pull."""
     ns = f"kubeha-coll-pull-{uuid.uuid4().hex[:6]}"
-    rel, url = failed_upgrade.deployed(ns, from_registry=True)
+    rel, url = failed_upgrade.deployed(ns, always_pull=True)
     yield rel, url
     cluster.kubectl("delete", "namespace", ns, "--wait=false")
 

@@ -42,6 +42,6 @@ def test_an_api_server_restart_during_upgrade_drops_no_request_and_the_upgrade_c
     assert rel.revision() == before + 1, tail
     assert fu.release_status(rel) == "deployed", tail
     rel.settled()
-    assert {p["spec"]["containers"][0]["image"] for p in rel.pods()} == {"kubeha/web:v2"}
+    assert {p["spec"]["containers"][0]["image"] for p in rel.pods()} == {f"{fu.registry()['public']}/kubeha/web:v2"}
     again = fu.play("upgrade", webapp_namespace=rel.namespace, upgrade_image_tag="v2")
     assert again.returncode == 0 and rel.revision() == before + 1, again.stdout[-3000:]

@@ -16,7 +16,7 @@ def kube(host):
 def test_release_is_deployed_with_every_replica_ready(kube):
     deploy = kube.json("get deployment webapp")
     assert deploy["status"]["readyReplicas"] == deploy["spec"]["replicas"] >= 2
-    assert deploy["spec"]["template"]["spec"]["containers"][0]["image"] == "kubeha/web:v1"
+    assert deploy["spec"]["template"]["spec"]["containers"][0]["image"] == kube.image("v1")
     assert kube.history()[-1]["status"] == "deployed"
 
 

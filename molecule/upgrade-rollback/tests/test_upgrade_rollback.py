@@ -37,7 +37,7 @@ def test_rollback_to_previous_went_to_v1_and_the_broken_upgrade_back_to_it(kube)
 def test_every_live_pod_runs_v1_and_none_the_broken_image(kube):
     def only_v1():
         images = {c["image"] for p in kube.live_pods() for c in p["spec"]["containers"]}
-        return images == {"kubeha/web:v1"} and images
+        return images == {kube.image("v1")} and images
     eventually(only_v1)
 
 
