@@ -78,7 +78,9 @@ func main() {
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		sig := <-stop
 		// Endpoints were already removed while the pod's preStop pause ran; finish what is in
 		// flight, close idle keep-alive connections, then exit.
@@ -98,6 +100,8 @@ func main() {
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		log.Fatalf("kubeha-web: %v", err)
 	}
+	// ListenAndServe returns as soon as Shutdown starts: wait for the requests in flight.
+	<-drained
 	log.Printf("kubeha-web %s: stopped", version)
 }
 
