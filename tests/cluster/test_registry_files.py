@@ -59,7 +59,8 @@ def test_each_image_is_pushed_from_the_archive_images_sh_named_for_it():
 
 def test_a_storage_is_named_for_what_was_pushed_into_it(monkeypatch, tmp_path):
     names = ["kubeha_web_v1-a1.tar", "kubeha_web_v2-a2.tar", "kubeha_web_broken-a3.tar",
-             "kubeha_web_crash-a4.tar", "kubeha_client_v1-a5.tar"]
+             "kubeha_web_crash-a4.tar", "kubeha_web_bad-a6.tar", "kubeha_web_slow-a7.tar",
+             "kubeha_client_v1-a5.tar"]
     archives = [Path("/c", n) for n in names]
     chart = tmp_path / "webapp"
     chart.mkdir()
