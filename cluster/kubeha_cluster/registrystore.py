@@ -28,11 +28,12 @@ from . import registry
 from .procs import run, stop_child
 from .topology import CACHE, REPO, VERSIONS, helm_bin, registry_bin
 
-STORAGE_FORMAT = "1"  # bump when what is pushed, or how, changes
+STORAGE_FORMAT = "2"  # bump when what is pushed, or how, changes
 CHART = REPO / "charts" / "webapp"
 WEB, CLIENT = VERSIONS["WEB_IMAGE"], VERSIONS["CLIENT_IMAGE"]
 # The images each registry serves, under the same repository names as the image store's.
-IMAGES = {"public": [f"{WEB}:v1", f"{WEB}:v2", f"{WEB}:broken", f"{WEB}:crash", CLIENT],
+IMAGES = {"public": [f"{WEB}:v1", f"{WEB}:v2", f"{WEB}:broken", f"{WEB}:crash", f"{WEB}:bad",
+                     f"{WEB}:slow", CLIENT],
           "private": [f"{WEB}:v1", f"{WEB}:v2"]}
 WITH_CHART = {"public"}
 PUSH_TIMEOUT = 600  # one skopeo copy on a very busy machine

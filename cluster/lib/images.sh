@@ -63,8 +63,8 @@ build_all() {
 
   # the demo web app: one image per behaviour.
   local tag mode
-  for tag in v1 v2 broken crash; do
-    case $tag in broken|crash) mode=$tag ;; *) mode=ok ;; esac
+  for tag in v1 v2 broken crash bad slow; do
+    case $tag in broken|crash|bad|slow) mode=$tag ;; *) mode=ok ;; esac
     k=$(key_of "$src/web/main.go" "$src/go.mod" <(echo "$tag $mode"))
     [ -x "$work/web-$k" ] || gobuild ./web "$work/web-$k" "-X main.version=$tag -X main.mode=$mode"
     image "$WEB_IMAGE:$tag" "$k" 65532:65532 8080 '["/web"]' "$work/web-$k:/web"

@@ -47,12 +47,13 @@ def fingerprint(root: Path) -> str:
 
 def test_every_node_holds_every_image_of_the_store(cluster):
     archives = (store() / "archives").read_text().split()
-    assert len(archives) >= 9, archives
+    assert len(archives) >= 11, archives
     socks = sorted((STATE / CLUSTER_NAME / "run" / "nodes").glob("*/containerd.sock"))
     assert socks, f"no node of cluster {CLUSTER_NAME} runs a containerd"
     for sock in socks:
         held = refs(sock)
         for ref in ("docker.io/kubeha/web:v1", "docker.io/kubeha/web:v2", "docker.io/kubeha/web:broken",
+                    "docker.io/kubeha/web:crash", "docker.io/kubeha/web:bad", "docker.io/kubeha/web:slow",
                     "docker.io/kubeha/client:v1", "registry.k8s.io/pause:3.10"):
             assert ref in held, f"{sock.parent.name} lacks {ref}: {sorted(held)}"
         assert len(held) >= len(archives), f"{sock.parent.name}: {sorted(held)} for {archives}"

@@ -2,6 +2,7 @@
 no cluster needed."""
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -57,9 +58,35 @@ def test_each_image_is_pushed_from_the_archive_images_sh_named_for_it():
         registrystore.archive_of("kubeha/web:crash", archives)
 
 
+def web_images_sh_builds() -> tuple[list[str], list[str]]:
+    """The kubeha/web tags images.sh builds, and those built in a mode of their own name."""
+    loop = re.search(r"for tag in ([^;]+); do\n\s*case \$tag in ([^)]+)\) mode=\$tag ;;",
+                     (ROOT / "cluster" / "lib" / "images.sh").read_text())
+    assert loop, "images.sh's loop over the kubeha/web tags is not where this test reads it"
+    return loop.group(1).split(), loop.group(2).split("|")
+
+
+def test_the_public_registry_serves_every_kubeha_web_image_images_sh_builds():
+    tags, _ = web_images_sh_builds()
+    web = registrystore.WEB + ":"
+    assert sorted(r for r in registrystore.IMAGES["public"] if r.startswith(web)) == sorted(web + t for t in tags)
+    assert set(registrystore.IMAGES["private"]) <= set(registrystore.IMAGES["public"])
+
+
+def test_every_failure_image_is_built_in_a_mode_the_web_app_documents():
+    tags, own_mode = web_images_sh_builds()
+    # the failures the delivery strategies are tested against: never ready, crashing, ready but
+    # answering 500, ready but slow
+    assert {"broken", "crash", "bad", "slow"} <= set(own_mode) <= set(tags)
+    doc = (ROOT / "cluster" / "images" / "web" / "main.go").read_text().split("package main")[0]
+    for mode in ["ok", *own_mode]:
+        assert f"//\tmode={mode} " in doc, f"main.go's doc comment does not describe mode={mode}"
+
+
 def test_a_storage_is_named_for_what_was_pushed_into_it(monkeypatch, tmp_path):
     names = ["kubeha_web_v1-a1.tar", "kubeha_web_v2-a2.tar", "kubeha_web_broken-a3.tar",
-             "kubeha_web_crash-a4.tar", "kubeha_client_v1-a5.tar"]
+             "kubeha_web_crash-a4.tar", "kubeha_web_bad-a6.tar", "kubeha_web_slow-a7.tar",
+             "kubeha_client_v1-a5.tar"]
     archives = [Path("/c", n) for n in names]
     chart = tmp_path / "webapp"
     chart.mkdir()

@@ -6,6 +6,10 @@
 //	mode=ok      serves normally
 //	mode=broken  serves / but /readyz answers 503 forever (a rollout that never becomes ready)
 //	mode=crash   exits with status 1 right after start (CrashLoopBackOff)
+//	mode=bad     ready and healthy, but / answers 500 (ready but wrong: what only an analysis
+//	             of the served traffic catches)
+//	mode=slow    serves normally, but / answers after a delay (-X main.delay, default 800ms);
+//	             /healthz and /readyz answer at once, so the pod is ready
 package main
 
 import (
@@ -24,6 +28,7 @@ import (
 var (
 	version = "dev"
 	mode    = "ok"
+	delay   = "800ms" // how long / waits in mode=slow (time.ParseDuration)
 )
 
 func main() {
@@ -33,10 +38,30 @@ func main() {
 		log.Printf("kubeha-web %s: crash mode, exiting", version)
 		os.Exit(1)
 	}
+	var wait time.Duration
+	if mode == "slow" {
+		d, err := time.ParseDuration(delay)
+		if err != nil || d < 0 {
+			log.Fatalf("kubeha-web %s: slow mode: bad delay %q", version, delay)
+		}
+		wait = d
+	}
 	var draining atomic.Bool
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-r.Context().Done():
+				return
+			}
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if mode == "bad" {
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprintf(w, "kubeha-web version=%s host=%s error=bad mode\n", version, host)
+			return
+		}
 		fmt.Fprintf(w, "kubeha-web version=%s host=%s\n", version, host)
 	})
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +78,9 @@ func main() {
 
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+	drained := make(chan struct{})
 	go func() {
+		defer close(drained)
 		sig := <-stop
 		// Endpoints were already removed while the pod's preStop pause ran; finish what is in
 		// flight, close idle keep-alive connections, then exit.
@@ -65,10 +92,16 @@ func main() {
 			log.Printf("kubeha-web: shutdown: %v", err)
 		}
 	}()
-	log.Printf("kubeha-web %s (%s) listening on %s", version, mode, addr)
+	if wait > 0 {
+		log.Printf("kubeha-web %s (%s, / after %s) listening on %s", version, mode, wait, addr)
+	} else {
+		log.Printf("kubeha-web %s (%s) listening on %s", version, mode, addr)
+	}
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		log.Fatalf("kubeha-web: %v", err)
 	}
+	// ListenAndServe returns as soon as Shutdown starts: wait for the requests in flight.
+	<-drained
 	log.Printf("kubeha-web %s: stopped", version)
 }
 
