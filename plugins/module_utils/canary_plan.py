@@ -209,8 +209,10 @@ def traefik_sample(before, after, service, prefix="traefik"):
     """The Sample of one Traefik service between two scrapes (text format) of Traefik's metrics:
     ``<prefix>_service_requests_total`` (labels code, method, protocol, service) gives requests
     and errors (code 5xx), ``<prefix>_service_request_duration_seconds_bucket`` the p99 over
-    every code and method. ``service`` is the value of Traefik's service label (for a Gateway API
-    backend: the name Traefik's kubernetesgateway provider gives it, ``...@kubernetesgateway``)."""
+    every code and method. ``service`` is the value of Traefik's service label; for an HTTPRoute's
+    backend, Traefik 3's kubernetesgateway provider names it ``httproute-<namespace>-<route>-gw-
+    <gateway namespace>-<gateway>-ep-<entry point>-<rule>-<hash>-svc-<namespace>-<service>-<n>
+    @kubernetesgateway`` (read off the local cluster's Traefik, tests/cluster/test_demo_images.py)."""
     old, new = parse_text(before), parse_text(after)
     match = {"service": service}
     requests = _increase(_series(old, prefix + "_service_requests_total", match),
