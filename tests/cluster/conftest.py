@@ -25,27 +25,27 @@ def cluster_facts() -> dict:
     return json.loads(subprocess.run([CLI, "facts"], check=True, capture_output=True, text=True).stdout)
 
 
-def web_manifest(replicas: int = 3, service_type: str = "NodePort") -> str:
-    """kubeha/web:v1 as a Deployment `web` behind a Service `web` (port 80)."""
-    return string.Template(WEB_MANIFEST).substitute(REPLICAS=replicas, SERVICE_TYPE=service_type)
+def web_manifest(replicas: int = 3, service_type: str = "NodePort", tag: str = "v1", name: str = "web") -> str:
+    """kubeha/web:<tag> as a Deployment `name` behind a Service `name` (port 80)."""
+    return string.Template(WEB_MANIFEST).substitute(REPLICAS=replicas, SERVICE_TYPE=service_type, TAG=tag, NAME=name)
 
 
 WEB_MANIFEST = """
 apiVersion: apps/v1
 kind: Deployment
-metadata: {name: web, labels: {app: web}}
+metadata: {name: "${NAME}", labels: {app: "${NAME}"}}
 spec:
   replicas: ${REPLICAS}
   revisionHistoryLimit: 5
-  selector: {matchLabels: {app: web}}
+  selector: {matchLabels: {app: "${NAME}"}}
   strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
   template:
-    metadata: {labels: {app: web}}
+    metadata: {labels: {app: "${NAME}"}}
     spec:
       securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
       containers:
         - name: web
-          image: kubeha/web:v1
+          image: kubeha/web:${TAG}
           imagePullPolicy: Never
           ports: [{name: http, containerPort: 8080}]
           readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 1}
@@ -59,10 +59,10 @@ spec:
 ---
 apiVersion: v1
 kind: Service
-metadata: {name: web}
+metadata: {name: "${NAME}"}
 spec:
   type: ${SERVICE_TYPE}
-  selector: {app: web}
+  selector: {app: "${NAME}"}
   ports: [{name: http, port: 80, targetPort: http}]
 """
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import string
 import sys
 import time
 import urllib.error
@@ -18,43 +17,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import cluster_facts, eventually, http_get, node_addresses  # tests/cluster/conftest.py
+from conftest import cluster_facts, eventually, http_get, node_addresses, web_manifest  # tests/cluster/conftest.py
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "playbooks" / "collections"))
 from ansible_collections.kubeha.webapp.plugins.module_utils import canary_plan  # noqa: E402
 
 pytestmark = pytest.mark.cluster
 
-MANIFEST = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: "${TAG}"}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: "${TAG}"}}
-  template:
-    metadata: {labels: {app: "${TAG}"}}
-    spec:
-      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
-      containers:
-        - name: web
-          image: kubeha/web:${TAG}
-          imagePullPolicy: Never
-          ports: [{name: http, containerPort: 8080}]
-          readinessProbe: {httpGet: {path: /readyz, port: http}, periodSeconds: 1}
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities: {drop: [ALL]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: "${TAG}"}
-spec:
-  type: NodePort
-  selector: {app: "${TAG}"}
-  ports: [{name: http, port: 80, targetPort: http}]
-"""
 TAGS = ("bad", "slow")
 REQUESTS = 12
 # Where Traefik serves its metrics (cluster/addons/traefik.yaml: the admin entry point).
@@ -75,7 +44,7 @@ def namespace(cluster):
 def urls(cluster, namespace) -> dict[str, str]:
     """Each image as a ready Deployment behind a NodePort Service: its URL on a node."""
     for tag in TAGS:
-        cluster.kubectl("-n", namespace, "apply", "-f", "-", input=string.Template(MANIFEST).substitute(TAG=tag))
+        cluster.kubectl("-n", namespace, "apply", "-f", "-", input=web_manifest(replicas=1, tag=tag, name=tag))
     urls = {}
     for tag in TAGS:
         cluster.kubectl("-n", namespace, "rollout", "status", f"deploy/{tag}", "--timeout=120s")
