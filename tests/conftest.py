@@ -54,10 +54,15 @@ class Cluster:
         return self.run("kubectl", *args, **kw)
 
     @functools.cached_property
+    def registries(self) -> dict:
+        """The cluster's registries, as `kubeha-cluster facts` names them (public, private,
+        ca_file, chart, chart_version, username, password)."""
+        return json.loads(_cli("facts"))["registry"]
+
+    @property
     def registry(self) -> str:
-        """HOST:PORT of the cluster's public registry, where the local inventory's images come
-        from (`kubeha-cluster facts`)."""
-        return json.loads(_cli("facts"))["registry"]["public"]
+        """HOST:PORT of the cluster's public registry, where the local inventory's images come from."""
+        return self.registries["public"]
 
     def image(self, tag: str, repository: str = "kubeha/web") -> str:
         """An image reference as the local inventory names it: in the cluster's public registry."""

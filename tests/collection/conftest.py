@@ -5,8 +5,6 @@ inventory) against the real local cluster; tests then look at the cluster itself
 """
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,16 +14,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from playlib import ROOT, App, delete_namespace, new_namespace  # noqa: E402
+from playlib import App, delete_namespace, new_namespace  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def registry():
-    """The cluster's registries, as `kubeha-cluster facts` names them (public, private, ca_file,
-    chart, chart_version, username, password)."""
-    facts = subprocess.run([str(ROOT / "cluster" / "kubeha-cluster"), "facts"], check=True, text=True,
-                           capture_output=True).stdout
-    return json.loads(facts)["registry"]
+def registry(cluster):
+    """The cluster's registries (public, private, ca_file, chart, chart_version, username, password)."""
+    return cluster.registries
 
 
 @pytest.fixture(scope="module")

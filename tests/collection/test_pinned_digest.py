@@ -15,16 +15,14 @@ pytestmark = pytest.mark.cluster
 @pytest.fixture(scope="module")
 def moving(registry):
     """A tag of its own in the public registry, naming v1 first; and the settings that deploy it
-    pinned (the nodes pull it: imagePullPolicy IfNotPresent)."""
+    pinned (from the local inventory's registry, which the nodes pull from)."""
     name = "moving-" + secrets.token_hex(3)
     tag(registry, "kubeha/web", "v1", name)
     repo = f"{registry['public']}/kubeha/web"
     return dict(tag=name, repo=repo, v1=digest(registry, registry["public"], "kubeha/web:v1"),
                 v2=digest(registry, registry["public"], "kubeha/web:v2"),
-                settings=dict(install_image_repository=repo, install_image_tag=name, webapp_image_pin_digest=True,
-                              webapp_registry_ca_file=registry["ca_file"],
-                              verify_expected_body="kubeha-web version=",  # the tag names no version
-                              kubeha_extra_values={"image": {"pullPolicy": "IfNotPresent"}}))
+                settings=dict(install_image_tag=name, webapp_image_pin_digest=True,
+                              verify_expected_body="kubeha-web version="))  # the tag names no version
 
 
 def test_a_pinned_deploy_runs_the_digest_its_tag_named(app, moving):

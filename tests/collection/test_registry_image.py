@@ -10,7 +10,6 @@ missing tag is refused before any change, naming upgrade_image_tag.
 """
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 
@@ -29,13 +28,6 @@ def cli(*args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def registry(cluster) -> dict:
-    facts = json.loads(cli("facts"))
-    assert "registry" in facts, f"the cluster names no registry: {sorted(facts)}"
-    return facts["registry"]
-
-
-@pytest.fixture(scope="module")
 def inventory(tmp_path_factory):
     return cluster_inventory(tmp_path_factory.mktemp("inventory"))
 
@@ -48,11 +40,9 @@ def ask(inventory, image: str, registry: dict, **args) -> dict:
 
 @pytest.fixture(scope="module")
 def deployed(app, registry, inventory):
-    """The release, from the public registry, pulled by the nodes (IfNotPresent)."""
-    run = run_playbook("deploy", {**app.vars, "install_image_repository": f"{registry['public']}/kubeha/web",
-                                  "install_image_tag": "v1", "webapp_registry_ca_file": registry["ca_file"],
-                                  "kubeha_extra_values": {"image": {"pullPolicy": "IfNotPresent"}}},
-                       inventory=inventory)
+    """The release as the local inventory deploys it: v1 from the public registry, pulled by the
+    nodes (IfNotPresent), the image check asking the registry."""
+    run = run_playbook("deploy", app.vars, inventory=inventory)
     assert run.rc == 0, run.tail(120)
     return app, run
 
@@ -110,8 +100,7 @@ def test_a_stopped_registry_is_reported_unreachable(registry, inventory):
 def test_an_upgrade_to_a_missing_tag_is_refused_before_any_change_naming_the_setting(deployed, registry, inventory):
     app, _ = deployed
     revision = app.revision()
-    run = run_playbook("upgrade", {**app.vars, "upgrade_image_tag": "v9", "webapp_registry_ca_file": registry["ca_file"]},
-                       inventory=inventory)
+    run = run_playbook("upgrade", {**app.vars, "upgrade_image_tag": "v9"}, inventory=inventory)
     assert run.rc != 0, run.tail(80)
     public = registry["public"]
     assert (f"upgrade_image_tag=v9: image {public}/kubeha/web:v9 does not exist in registry {public} "
