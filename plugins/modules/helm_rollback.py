@@ -27,8 +27,10 @@ options:
     description:
       - Revision to roll back to. C(0) - the previous one, the rule C(rollback.yml) follows too
         (plugins/module_utils/revisions.py) - the newest earlier revision that ran fine
-        (C(deployed) or C(superseded), never C(failed)) and runs something else than the current
-        one (an automatic rollback leaves copies of the current state behind it).
+        (C(deployed) or C(superseded), never C(failed)), runs something else than the current
+        one (an automatic rollback leaves copies of the current state behind it) and is no step of
+        a canary upgrade (values with C(canary.enabled); a rollback returns to all traffic on one
+        track). A revision named here is rolled back to whatever it is.
     type: int
     default: 0
   wait:
@@ -101,22 +103,19 @@ command:
   type: str
 """
 
-import base64
-import gzip
 import json
 import shlex
-import time
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_record import read_record, write_record
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import (
-    decode_release,
     description,
     list_releases,
     summarize_release,
     values_text,
 )
 from ansible_collections.kubeha.webapp.plugins.module_utils.apply_mode import SERVER_SIDE_CHOICES, helm_flags
-from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, call_json, get_json
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError, describe_error
 from ansible_collections.kubeha.webapp.plugins.module_utils.options import HELM_RELEASE_OPTIONS, argument_spec
 from ansible_collections.kubeha.webapp.plugins.module_utils.revisions import previous_good_revision
@@ -153,23 +152,14 @@ def values_of(module, helm, release, revision):
 
 def mark_failed(module, release, namespace, revision, reason):
     """Record a revision as failed in its Helm release Secret (status label and record)."""
-    path = "/api/v1/namespaces/%s/secrets/sh.helm.release.v1.%s.v%d" % (namespace, release, revision)
     try:
         client = api_client(module)
-        secret = get_json(client, path)
-        rel = decode_release(secret) if secret else None
+        secret, rel = read_record(client, namespace, release, revision)
         if rel is None or rel.get("info", {}).get("status") == "failed":
             return False
         rel["info"]["status"] = "failed"
         rel["info"]["description"] = ('Upgrade "%s" failed: %s' % (release, " ".join(reason.split())))[:400]
-        # Helm's encoding: JSON, gzip, base64; the Secret's data is base64 of that again.
-        blob = base64.b64encode(gzip.compress(json.dumps(rel).encode()))
-        secret["data"]["release"] = base64.b64encode(blob).decode()
-        labels = secret["metadata"].setdefault("labels", {})
-        labels["status"] = "failed"
-        if "modifiedAt" in labels:
-            labels["modifiedAt"] = str(int(time.time()))
-        call_json(client, "PUT", path, body=secret)
+        write_record(client, namespace, release, revision, secret, rel, status="failed")
     except KubeError as exc:
         module.fail_json(msg="cannot record revision %d of %s as failed: %s" % (revision, release, exc))
     except Exception as exc:  # ApiError and transport errors
@@ -193,8 +183,8 @@ def previous_revision(module, release, current, history):
     """The previous good revision."""
     target = previous_good_revision(history, current)
     if target is None:
-        module.fail_json(msg="release %s has no earlier revision that ran fine and differs from revision %d "
-                             "(history: %s); name one with revision" % (
+        module.fail_json(msg="release %s has no earlier revision that ran fine, differs from revision %d and is "
+                             "no canary step (history: %s); name one with revision" % (
                                  release, current, ", ".join("%s %s" % (h["revision"], h["status"]) for h in history)))
     return target
 
