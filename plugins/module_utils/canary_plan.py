@@ -3,7 +3,7 @@
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 """The decisions of a canary upgrade, with no I/O: the strategy's settings, one analysis of the
 canary's traffic against thresholds, the traffic figures of one service read from two scrapes of
-a Prometheus-format endpoint, and what to do next.
+each Prometheus-format endpoint (one per Traefik replica, summed), and what to do next.
 
 A canary upgrade moves the chart's ``canary.weight`` through ``upgrade_canary_steps`` (percent of
 the traffic), holds each step ``upgrade_canary_pause_seconds`` and judges the canary's requests
@@ -159,11 +159,25 @@ def parse_text(text):
     return samples
 
 
+def _holds(labels, match):
+    """Whether labels hold every (key, value) of ``match``; a value may be a compiled pattern,
+    which must match the whole label value."""
+    for key, wanted in match.items():
+        value = labels.get(key)
+        if hasattr(wanted, "match"):
+            found = value is not None and wanted.match(value)
+            if not found or found.end() != len(value):
+                return False
+        elif value != wanted:
+            return False
+    return True
+
+
 def _series(samples, name, match):
     """{frozenset of labels: value} of the samples of one metric whose labels hold ``match``."""
     found = {}
     for sample_name, labels, value in samples:
-        if sample_name == name and all(labels.get(k) == v for k, v in match.items()):
+        if sample_name == name and _holds(labels, match):
             found[frozenset(labels.items())] = value
     return found
 
@@ -205,29 +219,61 @@ def histogram_quantile(q, buckets):
     return start + (end - start) * (rank - below) / (count - below)
 
 
+def route_service_pattern(namespace, route, service):
+    """The compiled pattern of the service labels Traefik 3's kubernetesgateway provider gives the
+    backend ``service`` of the HTTPRoute ``route`` in ``namespace``: ``httproute-<namespace>-
+    <route>-gw-<gateway namespace>-<gateway>-ep-<entry point>-<rule>-<hash>-svc-<namespace>-
+    <service>-<backendRef index>@kubernetesgateway``, under any Gateway, entry point and rule.
+    The digits before the ``@`` keep ``svc-ns-web-0`` apart from ``svc-ns-web-canary-1``.
+    Traefik joins the names with dashes, so a second route of the namespace named
+    ``<route>-gw-...`` with a backend of the same name would match as well."""
+    return re.compile(r"httproute-%s-%s-gw-.+-ep-.+-[0-9]+-[0-9a-f]+-svc-%s-%s-[0-9]+@kubernetesgateway\Z" % (
+        re.escape(namespace), re.escape(route), re.escape(namespace), re.escape(service)))
+
+
+def traefik_sample_all(befores, afters, service, prefix="traefik"):
+    """The Sample of one Traefik service over several endpoints (one per Traefik replica, each
+    counting only the requests it proxied), from a scrape of each before and one after, in the
+    same order: requests and errors summed, the p99 computed from the duration buckets of every
+    endpoint added together (quantiles of parts do not add up to the quantile of the whole).
+    ``service`` is the service label's value, or a compiled pattern (route_service_pattern) that
+    must match the whole label: every matching series counts. A missing scrape (None, or fewer
+    scrapes after than before) raises ValueError: an endpoint that could not be read is not an
+    endpoint that served nothing."""
+    befores, afters = list(befores), list(afters)
+    if len(befores) != len(afters):
+        raise ValueError("%d scrapes before but %d after: every endpoint needs both" % (len(befores), len(afters)))
+    match = {"service": service}
+    requests_name = prefix + "_service_requests_total"
+    buckets_name = prefix + "_service_request_duration_seconds_bucket"
+    total, errors, by_bound = 0.0, 0.0, {}
+    for i, (before, after) in enumerate(zip(befores, afters)):
+        if before is None or after is None:
+            raise ValueError("endpoint %d has no scrape %s" % (i, "before" if before is None else "after"))
+        old, new = parse_text(before), parse_text(after)
+        requests = _increase(_series(old, requests_name, match), _series(new, requests_name, match))
+        total += sum(requests.values())
+        errors += sum(v for key, v in requests.items() if dict(key).get("code", "").startswith("5"))
+        gained = _increase(_series(old, buckets_name, match), _series(new, buckets_name, match))
+        for key, value in gained.items():
+            bound = float(dict(key).get("le", "nan"))
+            if not math.isnan(bound):
+                by_bound[bound] = by_bound.get(bound, 0.0) + value
+    p99 = histogram_quantile(0.99, list(by_bound.items()))
+    return Sample(int(round(total)), int(round(errors)), None if p99 is None else p99 * 1000.0)
+
+
 def traefik_sample(before, after, service, prefix="traefik"):
     """The Sample of one Traefik service between two scrapes (text format) of Traefik's metrics:
     ``<prefix>_service_requests_total`` (labels code, method, protocol, service) gives requests
     and errors (code 5xx), ``<prefix>_service_request_duration_seconds_bucket`` the p99 over
-    every code and method. ``service`` is the value of Traefik's service label; for an HTTPRoute's
+    every code and method. ``service`` is the value of Traefik's service label, or a compiled
+    pattern matching the whole label (every matching series counts); for an HTTPRoute's
     backend, Traefik 3's kubernetesgateway provider names it ``httproute-<namespace>-<route>-gw-
     <gateway namespace>-<gateway>-ep-<entry point>-<rule>-<hash>-svc-<namespace>-<service>-<n>
-    @kubernetesgateway`` (read off the local cluster's Traefik, tests/cluster/test_demo_images.py)."""
-    old, new = parse_text(before), parse_text(after)
-    match = {"service": service}
-    requests = _increase(_series(old, prefix + "_service_requests_total", match),
-                         _series(new, prefix + "_service_requests_total", match))
-    total = sum(requests.values())
-    errors = sum(v for key, v in requests.items() if dict(key).get("code", "").startswith("5"))
-    name = prefix + "_service_request_duration_seconds_bucket"
-    gained = _increase(_series(old, name, match), _series(new, name, match))
-    by_bound = {}
-    for key, value in gained.items():
-        bound = float(dict(key).get("le", "nan"))
-        if not math.isnan(bound):
-            by_bound[bound] = by_bound.get(bound, 0.0) + value
-    p99 = histogram_quantile(0.99, list(by_bound.items()))
-    return Sample(int(round(total)), int(round(errors)), None if p99 is None else p99 * 1000.0)
+    @kubernetesgateway`` (read off the local cluster's Traefik, tests/cluster/test_demo_images.py;
+    route_service_pattern matches them). One endpoint only: traefik_sample_all for several."""
+    return traefik_sample_all([before], [after], service, prefix)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 Traefik's metrics, and the next action."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ansible_collections.kubeha.webapp.plugins.module_utils.canary_plan import (
@@ -17,8 +19,10 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.canary_plan import (
     histogram_quantile,
     next_action,
     parse_text,
+    route_service_pattern,
     strategy,
     traefik_sample,
+    traefik_sample_all,
 )
 
 THRESHOLDS = Thresholds(max_error_rate=0.01, max_p99_ms=500, min_requests=50)
@@ -233,6 +237,121 @@ def test_a_series_that_first_appears_in_the_second_scrape_counts_whole():
 
 def test_a_service_without_traffic_is_an_empty_sample():
     assert traefik_sample("", scrape({}, {}), SERVICE) == Sample(0, 0, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# The service labels of an HTTPRoute's backends, and several Traefik endpoints
+
+
+# As read off the real cluster: route w-webapp in namespace cx, stable backend first, canary second.
+ROUTE = "httproute-cx-w-webapp-gw-kubeha-ingress-public-ep-gw-web-0-321ca3c0590a07c364eb"
+STABLE_LABEL = ROUTE + "-svc-cx-w-webapp-0@kubernetesgateway"
+CANARY_LABEL = ROUTE + "-svc-cx-w-webapp-canary-1@kubernetesgateway"
+
+
+def test_the_pattern_of_a_backend_matches_its_real_label_and_not_the_other_tracks():
+    stable = route_service_pattern("cx", "w-webapp", "w-webapp")
+    canary = route_service_pattern("cx", "w-webapp", "w-webapp-canary")
+    assert stable.match(STABLE_LABEL) and not stable.match(CANARY_LABEL)
+    assert canary.match(CANARY_LABEL) and not canary.match(STABLE_LABEL)
+
+
+@pytest.mark.parametrize("label", [
+    # another entry point, another rule, another Gateway, the backend at another index
+    "httproute-cx-w-webapp-gw-kubeha-ingress-public-ep-gw-websecure-0-321ca3c0590a07c364eb-svc-cx-w-webapp-canary-1@kubernetesgateway",
+    "httproute-cx-w-webapp-gw-kubeha-ingress-public-ep-gw-web-3-0a1b2c3d4e5f60718293-svc-cx-w-webapp-canary-1@kubernetesgateway",
+    "httproute-cx-w-webapp-gw-other-internal-ep-web-0-321ca3c0590a07c364eb-svc-cx-w-webapp-canary-0@kubernetesgateway",
+])
+def test_the_pattern_matches_the_route_under_every_gateway_entry_point_and_rule(label):
+    assert route_service_pattern("cx", "w-webapp", "w-webapp-canary").match(label)
+
+
+@pytest.mark.parametrize("label", [
+    # the same names in another namespace, another route's backend of the same name, another provider
+    CANARY_LABEL.replace("httproute-cx-", "httproute-cy-").replace("-svc-cx-", "-svc-cy-"),
+    CANARY_LABEL.replace("httproute-cx-w-webapp-", "httproute-cx-x-webapp-"),
+    CANARY_LABEL.replace("@kubernetesgateway", "@kubernetescrd"),
+    CANARY_LABEL + "x",
+    "x" + CANARY_LABEL,
+])
+def test_the_pattern_matches_no_other_route_namespace_or_provider(label):
+    assert not route_service_pattern("cx", "w-webapp", "w-webapp-canary").match(label)
+
+
+def test_dots_in_the_names_are_taken_literally():
+    label = "httproute-a.b-w.web-gw-a.b-gw-ep-web-0-321ca3c0590a07c364eb-svc-a.b-w.web-0@kubernetesgateway"
+    assert route_service_pattern("a.b", "w.web", "w.web").match(label)
+    assert not route_service_pattern("a.b", "w.web", "w.web").match(label.replace("w.web", "wXweb"))
+
+
+def route_scrape(series, buckets=None):
+    """A Traefik metrics page: series {(service label, code): count}, buckets {(service label,
+    le): count}."""
+    lines = ['traefik_service_requests_total{code="%s",method="GET",protocol="http",service="%s"} %d'
+             % (code, service, count) for (service, code), count in sorted(series.items())]
+    lines += ['traefik_service_request_duration_seconds_bucket{code="200",method="GET",protocol="http",'
+              'service="%s",le="%s"} %d' % (service, le, count)
+              for (service, le), count in sorted((buckets or {}).items())]
+    return "\n".join(lines) + "\n"
+
+
+WEBSECURE_CANARY = CANARY_LABEL.replace("-ep-gw-web-", "-ep-gw-websecure-")
+
+
+def test_a_pattern_sums_every_series_it_matches_and_no_other():
+    before = route_scrape({(CANARY_LABEL, "200"): 10, (WEBSECURE_CANARY, "200"): 5, (STABLE_LABEL, "500"): 100})
+    after = route_scrape({(CANARY_LABEL, "200"): 40, (CANARY_LABEL, "502"): 4, (WEBSECURE_CANARY, "200"): 25,
+                          (STABLE_LABEL, "500"): 900})
+    canary = traefik_sample(before, after, route_service_pattern("cx", "w-webapp", "w-webapp-canary"))
+    assert (canary.requests, canary.errors) == (30 + 4 + 20, 4)
+    stable = traefik_sample(before, after, route_service_pattern("cx", "w-webapp", "w-webapp"))
+    assert (stable.requests, stable.errors) == (800, 800)
+
+
+def test_a_pattern_must_match_the_whole_label():
+    page = route_scrape({(CANARY_LABEL, "200"): 7})
+    assert traefik_sample("", page, re.compile(re.escape(ROUTE))).requests == 0
+    assert traefik_sample("", page, re.compile(re.escape(ROUTE) + ".*")).requests == 7
+
+
+def test_several_endpoints_add_their_requests_and_errors():
+    befores = [route_scrape({(CANARY_LABEL, "200"): 100}), route_scrape({(CANARY_LABEL, "200"): 7})]
+    afters = [route_scrape({(CANARY_LABEL, "200"): 130, (CANARY_LABEL, "500"): 3}),
+              route_scrape({(CANARY_LABEL, "200"): 27, (CANARY_LABEL, "503"): 2})]
+    sample = traefik_sample_all(befores, afters, CANARY_LABEL)
+    assert (sample.requests, sample.errors, sample.p99_ms) == (30 + 3 + 20 + 2, 5, None)
+
+
+def test_the_p99_of_several_endpoints_comes_from_their_buckets_added_together():
+    def page(counts):
+        return route_scrape({}, dict(((CANARY_LABEL, le), n) for le, n in counts.items()))
+    # One replica served 100 fast requests, the other 2 slow ones (between 0.3 and 1.2 s).
+    fast = page({"0.1": 100, "0.3": 100, "1.2": 100, "+Inf": 100})
+    slow = page({"0.1": 0, "0.3": 0, "1.2": 2, "+Inf": 2})
+    empty = page({"0.1": 0, "0.3": 0, "1.2": 0, "+Inf": 0})
+    merged = traefik_sample_all([empty, empty], [fast, slow], CANARY_LABEL).p99_ms
+    # 102 observations, rank 100.98: 0.98 of the 2 between 0.3 and 1.2 s - neither replica's own
+    # p99 (99 ms and 1191 ms) nor their mean.
+    assert merged == pytest.approx((0.3 + 0.9 * 0.98 / 2) * 1000)
+    assert traefik_sample(empty, fast, CANARY_LABEL).p99_ms == pytest.approx(99)
+    assert traefik_sample(empty, slow, CANARY_LABEL).p99_ms == pytest.approx(1191)
+
+
+def test_a_counter_reset_on_one_endpoint_leaves_the_others_alone():
+    befores = [route_scrape({(CANARY_LABEL, "200"): 5000}), route_scrape({(CANARY_LABEL, "200"): 5000})]
+    afters = [route_scrape({(CANARY_LABEL, "200"): 40}), route_scrape({(CANARY_LABEL, "200"): 5060})]
+    assert traefik_sample_all(befores, afters, CANARY_LABEL).requests == 40 + 60
+
+
+@pytest.mark.parametrize("befores, afters, error", [
+    (["", ""], [""], "2 scrapes before but 1 after: every endpoint needs both"),
+    (["", None], ["", ""], "endpoint 1 has no scrape before"),
+    (["", ""], [None, ""], "endpoint 0 has no scrape after"),
+])
+def test_a_missing_scrape_is_refused_rather_than_counted_as_no_traffic(befores, afters, error):
+    with pytest.raises(ValueError) as raised:
+        traefik_sample_all(befores, afters, CANARY_LABEL)
+    assert str(raised.value) == error
 
 
 # ---------------------------------------------------------------------------------------------
