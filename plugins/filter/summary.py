@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.kubeha.webapp.plugins.module_utils.canary_release import in_progress, in_progress_text
 from ansible_collections.kubeha.webapp.plugins.module_utils.routes import gateway_cell
 
 
@@ -68,6 +69,9 @@ def summary_rows(hosts, hostvars, failed_hosts=None, check_mode=False):
             checked = state.get("image_checked") or {}
             if checked.get("digest") and checked.get("ref") == (rel.get("image") or {}).get("ref"):
                 row["image_digest"] = checked["digest"]  # what the tag named when it was checked
+            canary = in_progress(final)
+            if canary:
+                row["image"] = "%s + canary %s at %d%%" % (row["image"], canary["image"], canary["weight"])
             row["ready"] = "%s/%s" % (dep.get("ready", 0), dep.get("replicas", "?")) if dep else "-"
             row["gateway"] = gateway_cell(live.get("httproutes") or [])
         else:
@@ -98,6 +102,11 @@ def summary_notes(hosts, hostvars):
         for name, chk in (state.get("checks") or {}).items():
             if not chk.get("ok", True):
                 notes.append("%s: check %s: %s" % (host, name, " ".join(str(chk.get("detail", "")).split())))
+        canary = in_progress((hostvars.get(host) or {}).get("webapp_final") or {})
+        if canary:
+            # Left by a run stopped mid-way: part of the traffic goes to another version.
+            notes.append("%s: %s; upgrade.yml aborts it before it upgrades, rollback.yml puts every request back "
+                         "on the stable track" % (host, in_progress_text(canary)))
         if state.get("failed") and state.get("error") and not any(
                 o.get("result") in ("failed", "rolled back") for o in state.get("operations") or []):
             notes.append("%s: %s" % (host, " ".join(str(state["error"]).split())))

@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import json
 
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_description import DESCRIPTION_MAX, description  # noqa: F401 (theirs too)
 from ansible_collections.kubeha.webapp.plugins.module_utils.images import image_of
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import get_json
 
@@ -46,19 +47,6 @@ def values_text(values):
     if HAS_YAML:
         return yaml.safe_dump(values, default_flow_style=False, sort_keys=True)
     return json.dumps(values, indent=2, sort_keys=True) + "\n"
-
-
-# helm refuses a --description longer than this (helm upgrade, helm rollback).
-DESCRIPTION_MAX = 256
-
-
-def description(text):
-    """``text`` as a helm revision's description: on one line, and cut to what helm accepts, with
-    an ellipsis where it was cut (hand changes and image references make long reasons)."""
-    flat = " ".join((text or "").split())
-    if len(flat) <= DESCRIPTION_MAX:
-        return flat
-    return flat[:DESCRIPTION_MAX - 3].rstrip() + "..."
 
 
 def sha256_text(text):

@@ -169,9 +169,16 @@ def upgrade_plan(live, s, checked=""):
     elif not cause:
         cause = "kubeha.webapp upgrade %s -> %s" % (current.get("ref"), to_ref)
     image = dict(repository=repo, tag=tag or current.get("tag") or "", digest=digest)
-    values = _merge(_merge(release.get("values") or {}, s.get("upgrade_values") or {}),
-                    dict(image=image, changeCause=cause))
-    return dict(values=values, from_ref=current.get("ref"), to_ref=to_ref, image_setting=_image_setting("upgrade_image_", s))
+    # An upgrade ends with every request on one track: a canary left in progress is not carried.
+    base = dict((k, v) for k, v in (release.get("values") or {}).items() if k != "canary")
+    values = _merge(_merge(base, s.get("upgrade_values") or {}), dict(image=image, changeCause=cause))
+    # A canary needs a new version to try: with the running image the values go out as a rolling
+    # upgrade would apply them (nothing, when they are the release's).
+    strategy = s.get("upgrade_strategy") or "rolling"
+    if same:
+        strategy = "rolling"
+    return dict(values=values, from_ref=current.get("ref"), to_ref=to_ref, image_setting=_image_setting("upgrade_image_", s),
+                strategy=strategy)
 
 
 def scale_values(live, replicas):

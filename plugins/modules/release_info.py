@@ -442,7 +442,10 @@ def main(module_class=AnsibleModule):
                 hist = []
                 for r in releases:
                     s = summarize_release(r)
-                    s.pop("values", None)
+                    # The history keeps of each revision's values only its canary track: a
+                    # canary step is never a rollback target (revisions.py).
+                    canary = (s.pop("values", None) or {}).get("canary")
+                    s["values"] = {"canary": canary} if canary else {}
                     hist.append(s)
                 result["history"] = hist
             if p["resources"]:

@@ -1,0 +1,183 @@
+# -*- coding: utf-8 -*-
+# Copyright: kubeha maintainers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""The revisions of a canary upgrade, with no I/O: the release values of every phase and the
+description helm history keeps for each.
+
+A canary upgrade never changes the stable track until the canary has passed every step:
+
+1. start: the canary's pods start with weight 0 (no request reaches a pod before it is ready);
+   steps: the release's own values (stable image unchanged) plus ``canary`` (the new image, its
+   pod count, the step's weight), one revision per step;
+2. promote: the upgrade's values (the stable Deployment takes the new image by a rolling update)
+   while the canary still takes the last step's weight (100: every request), so the stable pods
+   roll with no traffic on them;
+3. settle: weight 0, every request back on the stable track, which now runs the new image;
+4. final: the upgrade's values alone, the canary removed: what a rolling upgrade leaves.
+
+An abort sets the weight to 0 first (every request on the untouched stable track at once) and only
+then removes the canary. A release found with ``canary.enabled`` (a run stopped mid-way) is a
+canary in progress: any upgrade aborts it first (the documented rule), rollback.yml too.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+
+from ansible_collections.kubeha.webapp.plugins.module_utils import canary_plan, revisions
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_description import description
+from ansible_collections.kubeha.webapp.plugins.module_utils.images import image_ref
+from ansible_collections.kubeha.webapp.plugins.module_utils.release_plan import chart_fullname
+
+STRATEGIES = ("rolling", "canary")
+
+
+# Settings the analysis reads as numbers; -e key=value hands them over as text.
+_NUMBERS = ("upgrade_canary_pause_seconds", "upgrade_canary_max_error_rate", "upgrade_canary_max_p99_ms",
+            "upgrade_canary_min_requests", "upgrade_canary_replicas")
+
+
+def _number(text):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def typed(s):
+    """The settings with numbers given as text (-e upgrade_canary_pause_seconds=5) as numbers;
+    anything else is left for the checks to name."""
+    s = dict(s or {})
+    for key in _NUMBERS:
+        if isinstance(s.get(key), str):
+            s[key] = _number(s[key].strip())
+    steps = s.get("upgrade_canary_steps")
+    if isinstance(steps, str):
+        steps = [part for part in steps.replace(",", " ").split()]
+    if isinstance(steps, (list, tuple)):
+        s["upgrade_canary_steps"] = [_number(step.strip()) if isinstance(step, str) else step for step in steps]
+    return s
+
+
+def _strategy(s):
+    return canary_plan.strategy(dict((k, v) for k, v in s.items() if k in canary_plan.DEFAULTS))
+
+
+def _values(live):
+    return copy.deepcopy(((live or {}).get("release") or {}).get("values") or {}) if (live or {}).get("exists") else {}
+
+
+def without_canary(values):
+    """The values with no canary track (every request on the stable one)."""
+    values = copy.deepcopy(values or {})
+    values.pop("canary", None)
+    return values
+
+
+def in_progress(live):
+    """The canary the release runs (its current revision has ``canary.enabled``; see
+    revisions.canary_in_progress), or None: weight, image (the whole reference), revision,
+    description."""
+    if not (live or {}).get("exists"):
+        return None
+    found = revisions.canary_in_progress(live["release"])
+    if found is None:
+        return None
+    values = live["release"].get("values") or {}
+    img = values["canary"].get("image") or {}
+    repo = img.get("repository") or (values.get("image") or {}).get("repository") or ""
+    return dict(found, image=image_ref(repo, img.get("tag") or "", img.get("digest") or ""))
+
+
+def in_progress_text(canary):
+    return ("a canary is in progress: %d%% of the traffic to %s (revision %s)"
+            % (canary["weight"], canary["image"], canary["revision"]))
+
+
+def errors(live, plan, s):
+    """Why this canary upgrade cannot start, each naming the setting or value; [] when it can."""
+    s = typed(s)
+    strategy = s.get("upgrade_strategy") or "rolling"
+    if strategy not in STRATEGIES:
+        return ["upgrade_strategy=%s must be one of %s" % (strategy, ", ".join(STRATEGIES))]
+    if plan.get("strategy") != "canary":
+        return []
+    found = _strategy(s)[1]
+    values = plan["values"]
+    if not (values.get("httpRoute") or {}).get("enabled"):
+        found.append("upgrade_strategy=canary splits the traffic by weight on the release's HTTPRoute, and the release "
+                     "has none (httpRoute.enabled is false): enable the route or use upgrade_strategy=rolling")
+    urls = s.get("upgrade_canary_metrics_urls")
+    if not isinstance(urls, (list, tuple)) or not urls or not all(isinstance(u, str) and u for u in urls):
+        found.append("upgrade_canary_metrics_urls must list the Prometheus text endpoints of the Gateway's data plane "
+                     "(every replica), e.g. [http://10.0.0.5:8082/metrics]: the analysis reads the canary's traffic there")
+    replicas = s.get("upgrade_canary_replicas", 0)
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+        found.append("upgrade_canary_replicas=%s must be a whole number >= 0 (0: as many as the stable track)" % (replicas,))
+    return found
+
+
+def _canary(image, replicas, weight):
+    return dict(enabled=True, image=dict(repository=image.get("repository") or "", tag=image.get("tag") or "",
+                                         digest=image.get("digest") or ""),
+                replicas=int(replicas), weight=int(weight))
+
+
+def phases(live, plan, s, release):
+    """Every revision of the canary upgrade of ``live`` (release_info's result) to ``plan``
+    (release_plan.upgrade_plan's), settings ``s`` already checked by ``errors``."""
+    s = typed(s)
+    stable = without_canary(_values(live))
+    target = without_canary(plan["values"])
+    image = target.get("image") or {}
+    replicas = int(s.get("upgrade_canary_replicas") or 0) or int(stable.get("replicas") or 1)
+    strategy = _strategy(s)[0]
+    steps = strategy.steps
+    to_ref, from_ref = plan["to_ref"], plan["from_ref"]
+    fullname = chart_fullname(release, target)
+    canary_name = "%s-canary" % fullname[:56].rstrip("-")
+
+    def with_canary(values, weight):
+        return dict(values, canary=_canary(image, replicas, weight))
+
+    return dict(
+        start=dict(values=with_canary(stable, 0), description=description(
+            "kubeha.webapp canary 0/%d: %s starts beside the stable track, no traffic yet" % (len(steps), to_ref))),
+        steps=[dict(index=n + 1, weight=w, values=with_canary(stable, w),
+                    description=description("kubeha.webapp canary %d/%d: %d%% of the traffic to %s"
+                                            % (n + 1, len(steps), w, to_ref)))
+               for n, w in enumerate(steps)],
+        promote=dict(values=with_canary(target, steps[-1]), description=description(
+            "kubeha.webapp canary promote: the stable track takes %s while the canary serves" % to_ref)),
+        settle=dict(values=with_canary(target, 0), description=description(
+            "kubeha.webapp canary promote: every request on the stable track, now %s" % to_ref)),
+        final=dict(values=target, description=description(
+            "kubeha.webapp upgrade %s -> %s by canary: canary removed" % (from_ref, to_ref))),
+        abort=abort(live, "the canary of %s" % to_ref, image=image, replicas=replicas, stable=stable),
+        pause_seconds=strategy.pause_seconds,
+        thresholds=strategy.thresholds._asdict(),
+        names=dict(stable=fullname, canary=canary_name, route=fullname),
+        replicas=replicas,
+    )
+
+
+def abort(live, what, image=None, replicas=None, stable=None):
+    """The two revisions of an abort: weight 0 (the canary still runs, no request reaches it),
+    then the canary removed. ``image``/``replicas`` of the canary (default: the live one)."""
+    values = _values(live)
+    stable = without_canary(values) if stable is None else stable
+    live_canary = values.get("canary") or {}
+    image = image if image is not None else (live_canary.get("image") or {})
+    replicas = replicas if replicas is not None else int(live_canary.get("replicas") or 1)
+    return [dict(values=dict(stable, canary=_canary(image, replicas, 0)),
+                 description=description("kubeha.webapp canary abort: %s takes no traffic" % what)),
+            dict(values=stable, description=description("kubeha.webapp canary abort: %s removed" % what))]
+
+
+def step_result_description(step, total, weight, to_ref, status, reason):
+    return description("kubeha.webapp canary %d/%d: %d%% of the traffic to %s; analysis %s: %s"
+                       % (step, total, weight, to_ref, status, reason))

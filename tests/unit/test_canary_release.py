@@ -1,0 +1,156 @@
+"""The revisions of a canary upgrade (plugins/module_utils/canary_release.py): what each phase
+applies, what helm history says of it, and when a canary upgrade may not start."""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.kubeha.webapp.plugins.module_utils import canary_release, release_plan
+
+ROUTE = {"enabled": True, "parentRefs": [{"name": "public", "namespace": "kubeha-ingress"}]}
+URLS = ["http://10.0.0.5:8082/metrics", "http://10.0.0.6:8082/metrics"]
+SETTINGS = {"upgrade_image_tag": "v2", "upgrade_image_repository": "", "upgrade_image_digest": "",
+            "upgrade_strategy": "canary", "upgrade_canary_steps": [10, 50, 100], "upgrade_canary_pause_seconds": 30,
+            "upgrade_canary_max_error_rate": 0.01, "upgrade_canary_max_p99_ms": 500,
+            "upgrade_canary_min_requests": 50, "upgrade_canary_replicas": 0, "upgrade_canary_metrics_urls": URLS}
+
+
+def live(values=None, revision=4, description="Upgrade complete"):
+    values = values if values is not None else {
+        "image": {"repository": "reg/kubeha/web", "tag": "v1", "digest": ""}, "replicas": 3, "httpRoute": ROUTE}
+    img = values["image"]
+    return {"exists": True, "release": {"revision": revision, "status": "deployed", "values": values,
+                                        "description": description,
+                                        "image": dict(img, ref="%s:%s" % (img["repository"], img["tag"]))}}
+
+
+def plan_of(release, settings=SETTINGS):
+    return release_plan.upgrade_plan(release, settings)
+
+
+def phases(release=None, settings=SETTINGS):
+    release = release or live()
+    return canary_release.phases(release, plan_of(release, settings), settings, "webapp")
+
+
+def test_every_step_keeps_the_stable_track_as_it_runs_and_gives_the_canary_the_new_image_and_the_steps_weight():
+    steps = phases()["steps"]
+    assert [s["weight"] for s in steps] == [10, 50, 100]
+    for step in steps:
+        values = step["values"]
+        assert values["image"] == {"repository": "reg/kubeha/web", "tag": "v1", "digest": ""}
+        assert values["replicas"] == 3
+        assert values["canary"] == {"enabled": True, "image": {"repository": "reg/kubeha/web", "tag": "v2", "digest": ""},
+                                    "replicas": 3, "weight": step["weight"]}
+
+
+def test_the_canary_starts_with_no_traffic_so_no_request_reaches_a_pod_before_it_is_ready():
+    start = phases()["start"]
+    assert start["values"]["canary"]["weight"] == 0
+    assert start["values"]["image"]["tag"] == "v1"
+    assert "no traffic" in start["description"]
+
+
+def test_promote_rolls_the_stable_track_to_the_new_image_while_the_canary_takes_every_request():
+    p = phases()
+    assert p["promote"]["values"]["image"]["tag"] == "v2"
+    assert p["promote"]["values"]["canary"]["weight"] == 100
+    assert p["settle"]["values"]["image"]["tag"] == "v2" and p["settle"]["values"]["canary"]["weight"] == 0
+
+
+def test_the_last_revision_is_what_a_rolling_upgrade_leaves():
+    release = live()
+    rolling = plan_of(release, dict(SETTINGS, upgrade_strategy="rolling"))["values"]
+    assert phases(release)["final"]["values"] == rolling
+    assert "canary" not in rolling
+
+
+def test_an_abort_takes_the_traffic_off_the_canary_first_then_removes_it_and_never_touches_the_stable_track():
+    first, second = phases()["abort"]
+    assert first["values"]["canary"]["weight"] == 0 and first["values"]["canary"]["enabled"] is True
+    assert first["values"]["image"]["tag"] == "v1"
+    assert "canary" not in second["values"] and second["values"]["image"]["tag"] == "v1"
+    assert "takes no traffic" in first["description"] and "removed" in second["description"]
+
+
+def test_the_canary_gets_the_pod_count_asked_for():
+    p = phases(settings=dict(SETTINGS, upgrade_canary_replicas=1))
+    assert {s["values"]["canary"]["replicas"] for s in p["steps"]} == {1}
+
+
+def test_history_descriptions_name_the_step_the_weight_and_the_image_and_fit_helm():
+    p = phases()
+    assert p["steps"][0]["description"] == "kubeha.webapp canary 1/3: 10% of the traffic to reg/kubeha/web:v2"
+    assert p["final"]["description"] == "kubeha.webapp upgrade reg/kubeha/web:v1 -> reg/kubeha/web:v2 by canary: canary removed"
+    long = live({"image": {"repository": "r/" + "x" * 300, "tag": "v1", "digest": ""}, "httpRoute": ROUTE})
+    assert all(len(s["description"]) <= 256 for s in phases(long)["steps"])
+
+
+def test_the_analysis_targets_the_chart_s_object_names():
+    assert phases()["names"] == {"stable": "webapp", "canary": "webapp-canary", "route": "webapp"}
+    other = live()
+    assert canary_release.phases(other, plan_of(other), SETTINGS, "shop")["names"] == {
+        "stable": "shop-webapp", "canary": "shop-webapp-canary", "route": "shop-webapp"}
+
+
+def test_settings_given_as_text_on_the_command_line_count_as_numbers():
+    p = phases(settings=dict(SETTINGS, upgrade_canary_steps="20,100", upgrade_canary_pause_seconds="5",
+                             upgrade_canary_max_error_rate="0.05"))
+    assert [s["weight"] for s in p["steps"]] == [20, 100]
+    assert p["pause_seconds"] == 5 and p["thresholds"]["max_error_rate"] == 0.05
+
+
+def errors(values=None, **settings):
+    release = live(values)
+    s = dict(SETTINGS, **settings)
+    return canary_release.errors(release, plan_of(release, s), s)
+
+
+def test_a_valid_canary_upgrade_has_no_error():
+    assert errors() == []
+
+
+def test_a_release_without_a_route_is_refused_naming_the_value():
+    found = errors({"image": {"repository": "r/web", "tag": "v1", "digest": ""}})
+    assert len(found) == 1 and "httpRoute.enabled" in found[0] and "upgrade_strategy=rolling" in found[0]
+
+
+def test_no_metrics_endpoint_is_refused_naming_the_setting():
+    assert any(e.startswith("upgrade_canary_metrics_urls must list") for e in errors(upgrade_canary_metrics_urls=[]))
+
+
+@pytest.mark.parametrize("setting,value,named", [
+    ("upgrade_canary_steps", [10, 50, 90], "upgrade_canary_steps[2]=90"),
+    ("upgrade_canary_pause_seconds", "soon", "upgrade_canary_pause_seconds=soon"),
+    ("upgrade_canary_replicas", -1, "upgrade_canary_replicas=-1"),
+    ("upgrade_strategy", "blue-green", "upgrade_strategy=blue-green"),
+])
+def test_a_wrong_setting_is_refused_naming_it(setting, value, named):
+    assert any(named in e for e in errors(**{setting: value}))
+
+
+def test_a_rolling_upgrade_needs_no_canary_setting():
+    assert errors({"image": {"repository": "r/web", "tag": "v1", "digest": ""}}, upgrade_strategy="rolling",
+                  upgrade_canary_metrics_urls=[]) == []
+
+
+def test_the_image_the_release_runs_goes_out_as_a_rolling_upgrade_would():
+    release = live()
+    assert plan_of(release, dict(SETTINGS, upgrade_image_tag="v1"))["strategy"] == "rolling"
+    assert plan_of(release)["strategy"] == "canary"
+
+
+def test_a_release_with_a_canary_in_its_values_has_a_canary_in_progress():
+    running = phases()["steps"][0]["values"]
+    found = canary_release.in_progress(live(running, revision=7, description="kubeha.webapp canary 1/3"))
+    assert found == {"weight": 10, "image": "reg/kubeha/web:v2", "revision": 7, "description": "kubeha.webapp canary 1/3"}
+    assert canary_release.in_progress(live()) is None
+    assert canary_release.in_progress({"exists": False}) is None
+
+
+def test_an_upgrade_of_a_release_with_a_canary_in_progress_starts_from_the_stable_track():
+    running = live(phases()["steps"][1]["values"])
+    rolling = plan_of(running, dict(SETTINGS, upgrade_strategy="rolling", upgrade_image_tag="v3"))
+    assert "canary" not in rolling["values"] and rolling["from_ref"] == "reg/kubeha/web:v1"
+    first, second = canary_release.abort(running, "the interrupted canary")
+    assert first["values"]["canary"]["weight"] == 0 and first["values"]["canary"]["image"]["tag"] == "v2"
+    assert "canary" not in second["values"]
