@@ -97,6 +97,7 @@ def pytest_collection_modifyitems(config, items):
 LONG_FIRST = (
     "tests/ship/test_molecule.py",
     "tests/collection/test_lifecycle.py",
+    "tests/collection/test_canary_upgrade.py",
     "tests/chart/test_chart_on_cluster.py",
     "tests/collection/test_bad_arguments.py",
     "tests/collection/test_least_privilege.py",

@@ -8,6 +8,7 @@ canary_errors(live, plan, settings)           why a canary upgrade may not start
 canary_phases(live, plan, settings, release)  the values and history description of every revision
 canary_in_progress(live)                      the canary a release runs (a run stopped mid-way), or None
 canary_abort(live, what)                      the two revisions of an abort: weight 0, then removed
+canary_route_patch(route, canary_service)     the JSON patch that takes every request off the canary
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,4 +33,5 @@ class FilterModule(object):
             "canary_phases": canary_release.phases,
             "canary_in_progress": canary_in_progress,
             "canary_abort": canary_abort,
+            "canary_route_patch": canary_release.route_patch,
         }

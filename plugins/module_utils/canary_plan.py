@@ -104,6 +104,12 @@ def analysis(canary, thresholds, stable=None):
     if canary.requests <= 0:
         return Verdict(INCONCLUSIVE, "the canary served no request: nothing to judge yet")
     if canary.requests < thresholds.min_requests:
+        # Errors only add up: more than the threshold allows over min_requests requests, and the
+        # verdict at min_requests is already known. Waiting for it would only serve more errors.
+        if canary.errors > thresholds.max_error_rate * thresholds.min_requests:
+            return Verdict(FAIL, "canary answered %d errors in its first %d requests, more than max_error_rate %s "
+                           "allows over min_requests (%d)" % (canary.errors, canary.requests,
+                                                              _percent(thresholds.max_error_rate), thresholds.min_requests))
         return Verdict(INCONCLUSIVE, "the canary served %d requests, fewer than min_requests (%d): nothing to judge yet"
                        % (canary.requests, thresholds.min_requests))
     rate = float(canary.errors) / canary.requests
@@ -117,11 +123,11 @@ def analysis(canary, thresholds, stable=None):
     if canary.p99_ms is None:
         return Verdict(INCONCLUSIVE, "no latency figure for the canary's %d requests (no duration histogram)" % canary.requests)
     if canary.p99_ms > thresholds.max_p99_ms:
-        reason = "canary p99 latency %.0f ms is above max_p99_ms %s ms" % (canary.p99_ms, thresholds.max_p99_ms)
+        reason = "canary p99 latency %.0f ms is above max_p99_ms %g ms" % (canary.p99_ms, thresholds.max_p99_ms)
         if stable is not None and stable.p99_ms is not None:
             reason += "; stable: %.0f ms" % stable.p99_ms
         return Verdict(FAIL, reason)
-    return Verdict(PASS, "canary error rate %s (max %s) and p99 %.0f ms (max %s ms) over %d requests" % (
+    return Verdict(PASS, "canary error rate %s (max %s) and p99 %.0f ms (max %g ms) over %d requests" % (
         _percent(rate), _percent(thresholds.max_error_rate), canary.p99_ms, thresholds.max_p99_ms, canary.requests))
 
 

@@ -181,3 +181,22 @@ def abort(live, what, image=None, replicas=None, stable=None):
 def step_result_description(step, total, weight, to_ref, status, reason):
     return description("kubeha.webapp canary %d/%d: %d%% of the traffic to %s; analysis %s: %s"
                        % (step, total, weight, to_ref, status, reason))
+
+
+def route_patch(route, canary_service):
+    """A JSON patch (RFC 6902) of the live HTTPRoute ``route`` that sends every request of each
+    rule splitting to ``canary_service`` to the rule's other backend: canary weight 0, the other
+    100. An abort applies it before helm writes the same state, because a patch reaches the
+    Gateway in a tenth of a second and a helm upgrade takes seconds. Each changed backendRef is
+    tested by name first, so a route changed since it was read is refused, not mis-patched.
+    [] when no rule sends anything to the canary."""
+    ops = []
+    for i, rule in enumerate(((route or {}).get("spec") or {}).get("rules") or []):
+        refs = rule.get("backendRefs") or []
+        if not any(ref.get("name") == canary_service for ref in refs):
+            continue
+        for j, ref in enumerate(refs):
+            path = "/spec/rules/%d/backendRefs/%d" % (i, j)
+            ops.append(dict(op="test", path=path + "/name", value=ref.get("name")))
+            ops.append(dict(op="add", path=path + "/weight", value=0 if ref.get("name") == canary_service else 100))
+    return ops

@@ -7,13 +7,16 @@ Each test module works in a namespace of its own (kubeha-coll-<id>), deleted at 
 """
 from __future__ import annotations
 
+import collections
 import json
 import os
 import re
 import secrets
 import shutil
 import subprocess
+import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,3 +275,64 @@ def run_cases(cases: list[tuple[str, dict]], play_vars: dict, *, inventory: Path
             out[int(parts[j])] = parts[j + 1]
     assert len(out) == len(cases), f"not every case ran:\n{run.tail(60)}"
     return [("The role failed" in out[i], " ".join(out[i].split())) for i in range(len(cases))]
+
+
+# -- traffic through the Gateway ---------------------------------------------------------------
+@dataclass
+class GatewayLoad:
+    """Requests to the cluster's Gateway (`address`) with a route's hostname, `rate` a second, from
+    when the context starts until it ends (at most `limit` seconds): each answer's time, status and
+    version (the word after the app's name in its body)."""
+    address: str
+    host: str
+    rate: int = 60
+    limit: float = 240.0
+    answers: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._send, args=(k, 6), daemon=True) for k in range(6)]
+
+    def _send(self, k, n):
+        start, i = self.t0, 0
+        while not self._stop.is_set():
+            due = start + (i * n + k) / self.rate
+            if due - start > self.limit:
+                return
+            time.sleep(max(0.0, due - time.monotonic()))
+            i += 1
+            req = urllib.request.Request(f"http://{self.address}/", headers={"Host": self.host})
+            try:
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    body = resp.read().decode()
+                    answer = (resp.status, body.split()[1] if " " in body else body)
+            except urllib.error.HTTPError as e:
+                answer = (e.code, "")
+            except OSError as e:
+                answer = ("error", type(e).__name__)
+            self.answers.append((time.monotonic() - start,) + answer)
+
+    def __enter__(self):
+        self.t0 = time.monotonic()
+        for t in self._threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        time.sleep(2)  # the last seconds after the play count too
+        self._stop.set()
+        for t in self._threads:
+            t.join()
+
+    def failed(self):
+        return [a for a in self.answers if a[1] != 200]
+
+    def versions(self):
+        return collections.Counter(a[2] for a in self.answers if a[1] == 200)
+
+
+def traefik_metrics_urls(cluster) -> list[str]:
+    """The Prometheus endpoints of the cluster's Traefik pods, as the local inventory names them."""
+    ips = cluster.kubectl("-n", "kubeha-ingress", "get", "pods", "-l", "app=traefik", "--field-selector",
+                          "status.phase=Running", "-o", "jsonpath={.items[*].status.podIP}").stdout.split()
+    return [f"http://{ip}:8082/metrics" for ip in ips]

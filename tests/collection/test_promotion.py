@@ -1,7 +1,9 @@
 """Promotion across clusters: one after the other, stopping at the first that fails.
 
 Two inventory hosts stand for two clusters (the local cluster, two namespaces: a "staging" and a
-"production" one). An upgrade that fails on the first stops the play before the second is touched.
+"production" one). An upgrade that fails on the first stops the play before the second is touched;
+a canary upgrade completes on the first before the second starts, and a failed analysis on the
+second leaves the first on the new version and the second on its own.
 One summary table lists both. kubeha_parallel=true (every cluster at once) is what the molecule
 multi-cluster scenario deploys with.
 """
@@ -13,7 +15,7 @@ import subprocess
 import pytest
 import yaml
 
-from playlib import ROOT, App, delete_namespace, new_namespace, run_playbook
+from playlib import ROOT, App, GatewayLoad, delete_namespace, new_namespace, run_playbook, traefik_metrics_urls
 
 pytestmark = pytest.mark.cluster
 
@@ -82,3 +84,27 @@ def test_failed_upgrade_stops_promotion_at_the_first_cluster(fleet):
     table = run.flat().split("Summary | print the table")[-1]
     assert "stage-a" in table and "ROLLED BACK" in table
     assert "prod-b" in table and "not run" in table
+
+
+def test_a_canary_completes_on_each_cluster_in_turn_and_a_failed_analysis_stops_the_promotion(fleet, cluster):
+    inv, apps = fleet
+    gateway = json.loads(subprocess.run([str(ROOT / "cluster" / "kubeha-cluster"), "facts"], text=True,
+                                        capture_output=True, check=True).stdout)["gateway_ip"]
+    loads = {h: GatewayLoad(gateway, f"webapp-{a.namespace}.kubeha.test") for h, a in apps.items()}
+    with loads["stage-a"], loads["prod-b"]:
+        run = play(inv, "upgrade", upgrade_image_tag="v2", upgrade_strategy="canary", upgrade_canary_steps=[20, 100],
+                   upgrade_canary_pause_seconds=3, upgrade_canary_min_requests=10,
+                   upgrade_canary_metrics_urls=traefik_metrics_urls(cluster),
+                   # production holds its canary to a latency no real answer meets: its analysis fails
+                   upgrade_canary_max_p99_ms="{{ 0.001 if inventory_hostname == 'prod-b' else 500 }}")
+    assert run.rc != 0
+    assert run.recap["stage-a"]["failed"] == 0 and run.recap["prod-b"]["failed"] == 1
+    out = run.output
+    assert out.rindex("[stage-a]") < out.index("[prod-b]"), "the first cluster's canary must end before the second's starts"
+    a, b = apps["stage-a"], apps["prod-b"]
+    assert a.pod_images() == {a.cluster.image("v2")} and "canary" not in a.values()
+    assert b.pod_images() == {b.cluster.image("v1")} and "canary" not in b.values()
+    assert "above max_p99_ms 0.001 ms" in run.flat()
+    assert loads["stage-a"].failed() == [] and loads["prod-b"].failed() == []
+    table = run.flat().split("Summary | print the table")[-1]
+    assert "stage-a" in table and "changed" in table and "prod-b" in table and "ROLLED BACK" in table

@@ -142,7 +142,7 @@ def test_a_healthy_canary_passes_once_the_pause_is_over(serve):
 
 
 def test_too_few_requests_hold_the_whole_pause_and_are_inconclusive(serve):
-    replica = Replica({CANARY: (1, 1, 0.05)})
+    replica = Replica({CANARY: (1, 0, 0.05)})
     result = canary_analysis.run(params([serve(replica)], pause_seconds=0.3, interval=0.1))
     assert result["status"] == "inconclusive"
     assert result["seconds"] >= 0.3

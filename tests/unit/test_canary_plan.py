@@ -127,9 +127,18 @@ def test_a_slow_canary_fails_naming_the_latency_and_the_threshold():
         FAIL, "canary p99 latency 501 ms is above max_p99_ms 500 ms")
 
 
-def test_too_few_requests_are_inconclusive_whatever_they_show():
-    verdict = analysis(Sample(49, 49, 9000), THRESHOLDS)
+def test_too_few_requests_are_inconclusive_however_slow():
+    verdict = analysis(Sample(49, 0, 9000), THRESHOLDS)
     assert verdict == Verdict(INCONCLUSIVE, "the canary served 49 requests, fewer than min_requests (50): nothing to judge yet")
+
+
+def test_errors_that_min_requests_can_no_longer_absorb_fail_before_min_requests():
+    # 1% of 50 is 0.5: with one error, the rate at the 50th request is 2% at best.
+    verdict = analysis(Sample(7, 1, None), THRESHOLDS)
+    assert verdict == Verdict(FAIL, "canary answered 1 errors in its first 7 requests, more than max_error_rate 1.00% "
+                                    "allows over min_requests (50)")
+    assert analysis(Sample(7, 2, None), THRESHOLDS._replace(max_error_rate=0.05)).status == INCONCLUSIVE
+    assert analysis(Sample(7, 3, None), THRESHOLDS._replace(max_error_rate=0.05)).status == FAIL
 
 
 def test_no_request_at_all_is_inconclusive_even_without_a_minimum():

@@ -154,3 +154,25 @@ def test_an_upgrade_of_a_release_with_a_canary_in_progress_starts_from_the_stabl
     first, second = canary_release.abort(running, "the interrupted canary")
     assert first["values"]["canary"]["weight"] == 0 and first["values"]["canary"]["image"]["tag"] == "v2"
     assert "canary" not in second["values"]
+
+
+def route(*rules):
+    return {"spec": {"rules": [{"backendRefs": list(refs)} if refs else {"filters": []} for refs in rules]}}
+
+
+def test_the_route_patch_sends_every_request_of_a_split_rule_to_the_stable_backend():
+    live_route = route([{"name": "webapp", "weight": 90}, {"name": "webapp-canary", "weight": 10}], None,
+                       [{"name": "webapp", "weight": 90}, {"name": "webapp-canary", "weight": 10}])
+    ops = canary_release.route_patch(live_route, "webapp-canary")
+    assert ops[:4] == [
+        {"op": "test", "path": "/spec/rules/0/backendRefs/0/name", "value": "webapp"},
+        {"op": "add", "path": "/spec/rules/0/backendRefs/0/weight", "value": 100},
+        {"op": "test", "path": "/spec/rules/0/backendRefs/1/name", "value": "webapp-canary"},
+        {"op": "add", "path": "/spec/rules/0/backendRefs/1/weight", "value": 0}]
+    # the redirect rule (no backend) is left alone; the third rule is patched the same way
+    assert {op["path"].split("/")[3] for op in ops} == {"0", "2"}
+
+
+def test_a_route_that_sends_nothing_to_the_canary_needs_no_patch():
+    assert canary_release.route_patch(route([{"name": "webapp"}]), "webapp-canary") == []
+    assert canary_release.route_patch({}, "webapp-canary") == []
