@@ -10,6 +10,7 @@ bench/cluster.sh 2
 bench/collection.sh
 .venv/bin/python bench/zero_downtime.py
 .venv/bin/python bench/failed_upgrade.py
+.venv/bin/python bench/canary.py
 echo "== test suite (make test)"
 if compgen -G "reports/junit-*.xml" >/dev/null; then
   .venv/bin/python tools/test_summary.py reports/junit-*.xml

@@ -119,7 +119,10 @@ def run(namespace: str, host: str, address: str, name: str, rate: int, stable: s
     failed = answers.failed()
     window = f"{failed[-1][0] - failed[0][0]:.1f}s" if failed else "-"
     share = 100.0 * len(failed) / max(1, len(answers.rows))
-    said = next((line.strip() for line in p.stdout.splitlines() if "analysis fail" in line or "aborted" in line), "")
+    # The summary's problem line (why the canary was aborted, or the upgrade rolled back).
+    said = next((line.strip() for line in p.stdout.splitlines()
+                 if line.strip().startswith("kubeha-local: ") and ("aborted" in line or "rolled back" in line
+                                                                   or "failed" in line)), "")
     return (f"{name:11} requests={len(answers.rows)} failed={len(failed)} ({share:.2f}%) first->last failed={window} "
             f"stable {stable} p99 before={answers.p99('version=' + stable, 0, started):.0f}ms "
             f"during={answers.p99('version=' + stable, started, ended):.0f}ms play={ended - started:.0f}s "

@@ -319,7 +319,7 @@ class GatewayLoad:
         return self
 
     def __exit__(self, *exc):
-        time.sleep(2)  # the last seconds after the play count too
+        time.sleep(1)  # the last second after the play counts too
         self._stop.set()
         for t in self._threads:
             t.join()

@@ -100,7 +100,7 @@ def test_a_version_that_answers_errors_is_aborted_with_every_request_back_on_the
     failed = traffic.failed()
     assert failed and {a[1] for a in failed} == {500}
     assert len(failed) < 0.05 * len(traffic.answers)
-    assert traffic.answers[-1][0] - failed[-1][0] > 4
+    assert traffic.answers[-1][0] - failed[-1][0] > 2
     assert traffic.versions().keys() == {"version=v2"}
     steps = descriptions(app, before)
     assert steps[-2].startswith(f"kubeha.webapp canary abort: the canary of {app.cluster.image('bad')} takes no traffic:")
@@ -156,25 +156,39 @@ def test_a_canary_left_by_a_killed_run_is_named_by_verify_and_aborted_by_the_nex
     with load(app, gateway) as traffic:
         run = app.play("upgrade", upgrade_image_tag="v1", kubeha_identity="deployer")
     assert traffic.failed() == []
-    assert "abort the interrupted canary: the canary of" in run.flat()
+    assert "take the traffic off the canary in progress: the canary of" in run.flat()
     assert "a canary is in progress" not in run.flat()
     assert_stable_only(app, "v1")
 
 
+def leave_a_canary_in_progress(app, tag):
+    """A canary at 50%, as a killed run leaves one (the test above kills one for real)."""
+    app.cluster.helm("upgrade", app.release, str(ROOT / "charts" / "webapp"), "-n", app.namespace, "--reuse-values",
+                     "--set", f"canary.enabled=true,canary.image.tag={tag},canary.weight=50,canary.replicas=1",
+                     "--wait", "--timeout", "120s")
+
+
 def test_rollback_takes_every_request_off_a_canary_in_progress_before_it_rolls_back(release, gateway):
     app = release
-    # A canary left in progress, as a killed run leaves it (the test above kills one for real).
     stable = app.revision()
-    app.cluster.helm("upgrade", app.release, str(ROOT / "charts" / "webapp"), "-n", app.namespace, "--reuse-values",
-                     "--set", "canary.enabled=true,canary.image.tag=v2,canary.weight=50,canary.replicas=1",
-                     "--wait", "--timeout", "120s")
+    leave_a_canary_in_progress(app, "v2")
     with load(app, gateway) as traffic:
         rollback = app.play("rollback", kubeha_identity="deployer")
     assert traffic.failed() == []
     first, *rest = descriptions(app, stable + 1)
-    assert first.startswith(f"kubeha.webapp canary abort: the canary of {app.cluster.image('v2')} takes no traffic")
+    assert first.startswith(f"kubeha.webapp canary abort: the canary in progress of {app.cluster.image('v2')} takes no traffic")
     # then back to the stable track's own revision: a canary step is never a rollback target, so
     # rolling back a canary in progress undoes it
     assert rest == [f"Rollback to {stable}"]
     assert "a canary is in progress" not in rollback.flat()
+    assert_stable_only(app, "v1")
+
+
+def test_deploy_takes_every_request_off_a_canary_in_progress_before_its_revision_removes_it(release, gateway):
+    app = release
+    leave_a_canary_in_progress(app, "v2")
+    with load(app, gateway) as traffic:
+        run = app.play("deploy", kubeha_identity="deployer")
+    assert traffic.failed() == []
+    assert "take the traffic off the canary in progress: the canary of" in run.flat()
     assert_stable_only(app, "v1")
