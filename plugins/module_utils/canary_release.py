@@ -57,7 +57,7 @@ def typed(s):
             s[key] = _number(s[key].strip())
     steps = s.get("upgrade_canary_steps")
     if isinstance(steps, str):
-        steps = [part for part in steps.replace(",", " ").split()]
+        steps = steps.replace(",", " ").split()
     if isinstance(steps, (list, tuple)):
         s["upgrade_canary_steps"] = [_number(step.strip()) if isinstance(step, str) else step for step in steps]
     return s

@@ -18,7 +18,8 @@ import gzip
 import json
 import time
 
-from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import decode_release, description
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_description import description
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import decode_release
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import call_json, get_json
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import KubeError
 

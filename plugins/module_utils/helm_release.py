@@ -14,7 +14,6 @@ import gzip
 import hashlib
 import json
 
-from ansible_collections.kubeha.webapp.plugins.module_utils.helm_description import DESCRIPTION_MAX, description  # noqa: F401 (theirs too)
 from ansible_collections.kubeha.webapp.plugins.module_utils.images import image_of
 from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import get_json
 

@@ -108,8 +108,8 @@ import shlex
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_record import read_record, write_record
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_description import description
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import (
-    description,
     list_releases,
     summarize_release,
     values_text,

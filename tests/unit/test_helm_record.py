@@ -18,7 +18,8 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.helm_record import (
     record_path,
     with_record,
 )
-from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import DESCRIPTION_MAX, decode_release
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_description import DESCRIPTION_MAX
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import decode_release
 
 RELEASE = {
     "name": "web",

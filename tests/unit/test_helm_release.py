@@ -13,12 +13,11 @@ import json
 
 import pytest
 
+from ansible_collections.kubeha.webapp.plugins.module_utils.helm_description import DESCRIPTION_MAX, description
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_release import (
-    DESCRIPTION_MAX,
     decode_release,
     decode_releases,
     deep_merge,
-    description,
     summarize_release,
     values_text,
 )
