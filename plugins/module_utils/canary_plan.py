@@ -3,7 +3,9 @@
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
 """The decisions of a canary upgrade, with no I/O: the strategy's settings, one analysis of the
 canary's traffic against thresholds, the traffic figures of one service read from two scrapes of
-each Prometheus-format endpoint (one per Traefik replica, summed), and what to do next.
+each Prometheus-format endpoint (one per Traefik replica, summed). What follows a verdict is the
+upgrade role's (roles/upgrade/tasks/canary_step.yml): a pass moves on, a fail aborts, an
+inconclusive step is held again up to upgrade_canary_max_inconclusive times.
 
 A canary upgrade moves the chart's ``canary.weight`` through ``upgrade_canary_steps`` (percent of
 the traffic), holds each step ``upgrade_canary_pause_seconds`` and judges the canary's requests
@@ -29,10 +31,6 @@ Strategy = namedtuple("Strategy", ["steps", "pause_seconds", "thresholds"])
 
 # status: pass, fail or inconclusive; reason: a sentence naming the figures and the thresholds.
 Verdict = namedtuple("Verdict", ["status", "reason"])
-
-# action: step (set canary.weight to weight), wait (hold the step and analyse again), promote
-# (the canary becomes the stable release) or abort (canary.weight to 0, then remove the canary).
-Action = namedtuple("Action", ["action", "weight", "step", "reason"])
 
 PASS, FAIL, INCONCLUSIVE = "pass", "fail", "inconclusive"
 
@@ -280,34 +278,3 @@ def traefik_sample(before, after, service, prefix="traefik"):
     @kubernetesgateway`` (read off the local cluster's Traefik, tests/cluster/test_demo_images.py;
     route_service_pattern matches them). One endpoint only: traefik_sample_all for several."""
     return traefik_sample_all([before], [after], service, prefix)
-
-
-# ---------------------------------------------------------------------------------------------
-# What to do next
-
-# steps (the Strategy's); step, the index of the step in force (-1 before the first); verdict, of
-# the latest analysis at that step (None before one ran); inconclusive, how many analyses in a row
-# at that step were inconclusive, the latest included; max_inconclusive, how many a step may have
-# before the upgrade gives up: a canary that never gets enough traffic is never promoted.
-State = namedtuple("State", ["steps", "step", "verdict", "inconclusive", "max_inconclusive"])
-State.__new__.__defaults__ = (None, 0, 3)
-
-
-def next_action(state):
-    """The Action after the analysis of the step in force (or before the first step)."""
-    steps, step, verdict = state.steps, state.step, state.verdict
-    if step < 0:
-        return Action("step", steps[0], 0, "first step: %d%% of the traffic to the canary" % steps[0])
-    if verdict is None:
-        return Action("wait", steps[step], step, "no analysis yet at %d%%" % steps[step])
-    if verdict.status == FAIL:
-        return Action("abort", 0, step, "analysis failed at %d%%: %s" % (steps[step], verdict.reason))
-    if verdict.status == INCONCLUSIVE:
-        if state.inconclusive > state.max_inconclusive:
-            return Action("abort", 0, step, "analysis inconclusive %d times in a row at %d%%: %s"
-                          % (state.inconclusive, steps[step], verdict.reason))
-        return Action("wait", steps[step], step, "analysis inconclusive at %d%%: %s" % (steps[step], verdict.reason))
-    if step == len(steps) - 1:
-        return Action("promote", steps[step], step, "analysis passed at %d%%: %s" % (steps[step], verdict.reason))
-    return Action("step", steps[step + 1], step + 1, "analysis passed at %d%%, next step %d%%"
-                  % (steps[step], steps[step + 1]))

@@ -178,11 +178,6 @@ def abort(live, what, image=None, replicas=None, stable=None):
             dict(values=stable, description=description("kubeha.webapp canary abort: %s removed" % what))]
 
 
-def step_result_description(step, total, weight, to_ref, status, reason):
-    return description("kubeha.webapp canary %d/%d: %d%% of the traffic to %s; analysis %s: %s"
-                       % (step, total, weight, to_ref, status, reason))
-
-
 def route_patch(route, canary_service):
     """A JSON patch (RFC 6902) of the live HTTPRoute ``route`` that sends every request of each
     rule splitting to ``canary_service`` to the rule's other backend: canary weight 0, the other

@@ -12,12 +12,10 @@ from ansible_collections.kubeha.webapp.plugins.module_utils.canary_plan import (
     INCONCLUSIVE,
     PASS,
     Sample,
-    State,
     Thresholds,
     Verdict,
     analysis,
     histogram_quantile,
-    next_action,
     parse_text,
     route_service_pattern,
     strategy,
@@ -361,61 +359,3 @@ def test_a_missing_scrape_is_refused_rather_than_counted_as_no_traffic(befores, 
     with pytest.raises(ValueError) as raised:
         traefik_sample_all(befores, afters, CANARY_LABEL)
     assert str(raised.value) == error
-
-
-# ---------------------------------------------------------------------------------------------
-# Next action
-
-
-STEPS = [10, 50, 100]
-PASSED = Verdict(PASS, "fine")
-FAILED = Verdict(FAIL, "canary error rate 3.20% (16 of 500 requests) is above max_error_rate 1.00%")
-UNSURE = Verdict(INCONCLUSIVE, "the canary served 3 requests, fewer than min_requests (50): nothing to judge yet")
-
-
-def test_before_the_first_step_the_canary_gets_the_first_weight():
-    action = next_action(State(STEPS, -1))
-    assert (action.action, action.weight, action.step) == ("step", 10, 0)
-
-
-def test_a_step_without_analysis_waits():
-    assert next_action(State(STEPS, 0)).action == "wait"
-
-
-def test_a_passed_step_moves_to_the_next_weight():
-    action = next_action(State(STEPS, 0, PASSED))
-    assert (action.action, action.weight, action.step) == ("step", 50, 1)
-    assert action.reason == "analysis passed at 10%, next step 50%"
-
-
-def test_a_passed_last_step_promotes():
-    action = next_action(State(STEPS, 2, PASSED))
-    assert (action.action, action.weight, action.step) == ("promote", 100, 2)
-
-
-@pytest.mark.parametrize("step", [0, 1, 2])
-def test_a_failed_analysis_aborts_with_the_weight_at_zero_first(step):
-    action = next_action(State(STEPS, step, FAILED))
-    assert (action.action, action.weight, action.step) == ("abort", 0, step)
-    assert action.reason == "analysis failed at %d%%: %s" % (STEPS[step], FAILED.reason)
-
-
-def test_an_inconclusive_analysis_holds_the_step_then_gives_up():
-    held = next_action(State(STEPS, 1, UNSURE, inconclusive=3, max_inconclusive=3))
-    assert (held.action, held.weight, held.step) == ("wait", 50, 1)
-    given_up = next_action(State(STEPS, 1, UNSURE, inconclusive=4, max_inconclusive=3))
-    assert (given_up.action, given_up.weight) == ("abort", 0)
-    assert given_up.reason.startswith("analysis inconclusive 4 times in a row at 50%")
-
-
-def test_a_strategy_walks_its_steps_to_promotion_when_every_analysis_passes():
-    plan, _ = strategy({"upgrade_canary_steps": [5, 20, 60, 100]})
-    weights, state = [], State(plan.steps, -1)
-    while True:
-        action = next_action(state)
-        if action.action != "step":
-            break
-        weights.append(action.weight)
-        state = State(plan.steps, action.step, PASSED)
-    assert weights == [5, 20, 60, 100]
-    assert action.action == "promote"
