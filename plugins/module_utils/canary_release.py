@@ -18,6 +18,14 @@ A canary upgrade never changes the stable track until the canary has passed ever
 An abort sets the weight to 0 first (every request on the untouched stable track at once) and only
 then removes the canary. A release found with ``canary.enabled`` (a run stopped mid-way) is a
 canary in progress: any upgrade aborts it first (the documented rule), rollback.yml too.
+
+Blue/green is the same track with one step: the new version (green) starts beside the running one
+(blue) at full size with no user traffic, answers on its preview hostnames (a second HTTPRoute
+that sends everything to it) where it is verified, then takes every request in one switch. Blue
+stays scaled up for ``upgrade_blue_green_hold_seconds`` while the analysis judges green on all
+the traffic: a failure switches back (the route patched: about a second). After the hold, blue's
+Deployment takes the new image and green goes, as a canary's promotion. A canary upgrade has the
+preview too, when its hostnames can be named: the canary is verified there before its first step.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -25,18 +33,30 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import re
 
 from ansible_collections.kubeha.webapp.plugins.module_utils import canary_plan, revisions
 from ansible_collections.kubeha.webapp.plugins.module_utils.helm_description import description
 from ansible_collections.kubeha.webapp.plugins.module_utils.images import image_ref
 from ansible_collections.kubeha.webapp.plugins.module_utils.release_plan import chart_fullname
 
-STRATEGIES = ("rolling", "canary")
+STRATEGIES = ("rolling", "canary", "blue_green")
+
+# The strategies that run the new version on the canary track first.
+PROGRESSIVE = ("canary", "blue_green")
+
+# What each says in helm history and in messages.
+_WORDS = dict(canary="canary", blue_green="blue/green")
+
+PREVIEW_PREFIX = "preview-"
+
+# RFC 1123 DNS name, as the chart's schema checks route hostnames (no wildcard for a preview).
+_HOSTNAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 # Settings the analysis reads as numbers; -e key=value hands them over as text.
 _NUMBERS = ("upgrade_canary_pause_seconds", "upgrade_canary_max_error_rate", "upgrade_canary_max_p99_ms",
-            "upgrade_canary_min_requests", "upgrade_canary_replicas")
+            "upgrade_canary_min_requests", "upgrade_canary_replicas", "upgrade_blue_green_hold_seconds")
 
 
 def _number(text):
@@ -60,11 +80,44 @@ def typed(s):
         steps = steps.replace(",", " ").split()
     if isinstance(steps, (list, tuple)):
         s["upgrade_canary_steps"] = [_number(step.strip()) if isinstance(step, str) else step for step in steps]
+    hosts = s.get("upgrade_preview_hostnames")
+    if isinstance(hosts, str):
+        s["upgrade_preview_hostnames"] = hosts.replace(",", " ").split()
     return s
 
 
+def preview_hostnames(values, s):
+    """The hostnames the new track answers on before it takes user traffic: upgrade_preview_hostnames,
+    or ``preview-<host>`` for each hostname of the release's route (a wildcard one has no name to
+    derive from). [] when there is none."""
+    given = s.get("upgrade_preview_hostnames") or []
+    if given:
+        return list(given)
+    route = (values or {}).get("httpRoute") or {}
+    return [PREVIEW_PREFIX + h for h in route.get("hostnames") or [] if isinstance(h, str) and h and "*" not in h]
+
+
+def _preview_errors(values, s, strategy):
+    given = s.get("upgrade_preview_hostnames") or []
+    if not isinstance(given, (list, tuple)) or not all(isinstance(h, str) for h in given):
+        return ["upgrade_preview_hostnames=%s must be a list of hostnames" % (given,)]
+    found = ["upgrade_preview_hostnames[%d]=%s must be a DNS name (RFC 1123, lower case, no wildcard)" % (i, h)
+             for i, h in enumerate(given) if len(h) > 253 or not _HOSTNAME_RE.match(h)]
+    served = set(((values or {}).get("httpRoute") or {}).get("hostnames") or [])
+    found.extend("upgrade_preview_hostnames[%d]=%s is a hostname of the release's route: the preview needs its own"
+                 % (i, h) for i, h in enumerate(given) if h in served)
+    if strategy == "blue_green" and not found and not preview_hostnames(values, s):
+        found.append("upgrade_strategy=blue_green verifies the new version on a preview hostname before the switch, and "
+                     "none can be derived (the release's route names no hostname): set upgrade_preview_hostnames")
+    return found
+
+
 def _strategy(s):
-    return canary_plan.strategy(dict((k, v) for k, v in s.items() if k in canary_plan.DEFAULTS))
+    chosen = dict((k, v) for k, v in s.items() if k in canary_plan.DEFAULTS)
+    if s.get("upgrade_strategy") == "blue_green":
+        # One switch, held and judged as long as the previous version stays up.
+        chosen.update(upgrade_canary_steps=[100], upgrade_canary_pause_seconds=s.get("upgrade_blue_green_hold_seconds", 60))
+    return canary_plan.strategy(chosen)
 
 
 def _values(live):
@@ -104,13 +157,19 @@ def errors(live, plan, s):
     strategy = s.get("upgrade_strategy") or "rolling"
     if strategy not in STRATEGIES:
         return ["upgrade_strategy=%s must be one of %s" % (strategy, ", ".join(STRATEGIES))]
-    if plan.get("strategy") != "canary":
+    if plan.get("strategy") not in PROGRESSIVE:
         return []
     found = _strategy(s)[1]
     values = plan["values"]
     if not (values.get("httpRoute") or {}).get("enabled"):
-        found.append("upgrade_strategy=canary splits the traffic by weight on the release's HTTPRoute, and the release "
-                     "has none (httpRoute.enabled is false): enable the route or use upgrade_strategy=rolling")
+        found.append("upgrade_strategy=%s splits the traffic by weight on the release's HTTPRoute, and the release "
+                     "has none (httpRoute.enabled is false): enable the route or use upgrade_strategy=rolling" % strategy)
+    else:
+        found.extend(_preview_errors(values, s, strategy))
+    hold = s.get("upgrade_blue_green_hold_seconds", 60)
+    if strategy == "blue_green" and (not isinstance(hold, int) or isinstance(hold, bool) or hold < 1):
+        found.append("upgrade_blue_green_hold_seconds=%s must be a whole number of seconds >= 1 (the previous version "
+                     "stays up, every request on the new one judged, that long)" % (hold,))
     urls = s.get("upgrade_canary_metrics_urls")
     if not isinstance(urls, (list, tuple)) or not urls or not all(isinstance(u, str) and u for u in urls):
         found.append("upgrade_canary_metrics_urls must list the Prometheus text endpoints of the Gateway's data plane "
@@ -121,16 +180,21 @@ def errors(live, plan, s):
     return found
 
 
-def _canary(image, replicas, weight):
-    return dict(enabled=True, image=dict(repository=image.get("repository") or "", tag=image.get("tag") or "",
-                                         digest=image.get("digest") or ""),
-                replicas=int(replicas), weight=int(weight))
+def _canary(image, replicas, weight, preview=()):
+    canary = dict(enabled=True, image=dict(repository=image.get("repository") or "", tag=image.get("tag") or "",
+                                           digest=image.get("digest") or ""),
+                  replicas=int(replicas), weight=int(weight))
+    if preview:
+        canary["preview"] = dict(hostnames=list(preview))
+    return canary
 
 
 def phases(live, plan, s, release):
-    """Every revision of the canary upgrade of ``live`` (release_info's result) to ``plan``
-    (release_plan.upgrade_plan's), settings ``s`` already checked by ``errors``."""
+    """Every revision of the canary or blue/green upgrade of ``live`` (release_info's result) to
+    ``plan`` (release_plan.upgrade_plan's), settings ``s`` already checked by ``errors``."""
     s = typed(s)
+    kind = s.get("upgrade_strategy") if s.get("upgrade_strategy") in PROGRESSIVE else "canary"
+    word = _WORDS[kind]
     stable = without_canary(_values(live))
     target = without_canary(plan["values"])
     image = target.get("image") or {}
@@ -140,32 +204,51 @@ def phases(live, plan, s, release):
     to_ref, from_ref = plan["to_ref"], plan["from_ref"]
     fullname = chart_fullname(release, target)
     canary_name = "%s-canary" % fullname[:56].rstrip("-")
+    preview = preview_hostnames(target, s)
 
     def with_canary(values, weight):
-        return dict(values, canary=_canary(image, replicas, weight))
+        return dict(values, canary=_canary(image, replicas, weight, preview))
 
+    if kind == "blue_green":
+        step_texts = ["kubeha.webapp blue/green switch: every request to %s, %s kept %ds to switch back to"
+                      % (to_ref, from_ref, strategy.pause_seconds)]
+    else:
+        step_texts = ["kubeha.webapp canary %d/%d: %d%% of the traffic to %s" % (n + 1, len(steps), w, to_ref)
+                      for n, w in enumerate(steps)]
+    start = "kubeha.webapp %s 0/%d: %s starts beside the stable track, no traffic yet" % (word, len(steps), to_ref)
+    if preview:
+        start += ", preview on %s" % ", ".join(preview)
     return dict(
-        start=dict(values=with_canary(stable, 0), description=description(
-            "kubeha.webapp canary 0/%d: %s starts beside the stable track, no traffic yet" % (len(steps), to_ref))),
-        steps=[dict(index=n + 1, weight=w, values=with_canary(stable, w),
-                    description=description("kubeha.webapp canary %d/%d: %d%% of the traffic to %s"
-                                            % (n + 1, len(steps), w, to_ref)))
+        start=dict(values=with_canary(stable, 0), description=description(start)),
+        steps=[dict(index=n + 1, weight=w, values=with_canary(stable, w), description=description(step_texts[n]))
                for n, w in enumerate(steps)],
         promote=dict(values=with_canary(target, steps[-1]), description=description(
-            "kubeha.webapp canary promote: the stable track takes %s while the canary serves" % to_ref)),
+            "kubeha.webapp %s promote: the stable track takes %s while the %s serves"
+            % (word, to_ref, "canary" if kind == "canary" else "new track"))),
         settle=dict(values=with_canary(target, 0), description=description(
-            "kubeha.webapp canary promote: every request on the stable track, now %s" % to_ref)),
+            "kubeha.webapp %s promote: every request on the stable track, now %s" % (word, to_ref))),
         final=dict(values=target, description=description(
-            "kubeha.webapp upgrade %s -> %s by canary: canary removed" % (from_ref, to_ref))),
-        abort=abort(live, "the canary of %s" % to_ref, image=image, replicas=replicas, stable=stable),
+            "kubeha.webapp upgrade %s -> %s by %s: %s removed"
+            % (from_ref, to_ref, word, "canary" if kind == "canary" else "new track"))),
+        abort=abort(live, "the canary of %s" % to_ref if kind == "canary" else "the new track of %s" % to_ref,
+                    image=image, replicas=replicas, stable=stable, word=word),
+        strategy=kind,
+        word=word,
+        image=dict(tag=image.get("tag") or "", digest=image.get("digest") or "", ref=to_ref),
+        preview=preview,
         pause_seconds=strategy.pause_seconds,
         thresholds=strategy.thresholds._asdict(),
-        names=dict(stable=fullname, canary=canary_name, route=fullname),
+        names=dict(stable=fullname, canary=canary_name, route=fullname, preview=preview_route_name(canary_name)),
         replicas=replicas,
     )
 
 
-def abort(live, what, image=None, replicas=None, stable=None):
+def preview_route_name(canary_name):
+    """The preview HTTPRoute's name, as the chart's webapp.canaryPreviewName makes it."""
+    return "%s-preview" % canary_name
+
+
+def abort(live, what, image=None, replicas=None, stable=None, word="canary"):
     """The two revisions of an abort: weight 0 (the canary still runs, no request reaches it),
     then the canary removed. ``image``/``replicas`` of the canary (default: the live one)."""
     values = _values(live)
@@ -174,8 +257,8 @@ def abort(live, what, image=None, replicas=None, stable=None):
     image = image if image is not None else (live_canary.get("image") or {})
     replicas = replicas if replicas is not None else int(live_canary.get("replicas") or 1)
     return [dict(values=dict(stable, canary=_canary(image, replicas, 0)),
-                 description=description("kubeha.webapp canary abort: %s takes no traffic" % what)),
-            dict(values=stable, description=description("kubeha.webapp canary abort: %s removed" % what))]
+                 description=description("kubeha.webapp %s abort: %s takes no traffic" % (word, what))),
+            dict(values=stable, description=description("kubeha.webapp %s abort: %s removed" % (word, what)))]
 
 
 def route_patch(route, canary_service):

@@ -199,6 +199,22 @@ def verify_plan(release_info, settings):
     return plan
 
 
+def preview_plan(release_info, settings):
+    """The gateway check of an upgrade's preview route (the new track's own hostnames, before any
+    user request reaches it): ``settings.routes`` is the preview route as route_status read it; it
+    has the parentRefs of the release's route, so it is requested on that route's Gateway address
+    (release_info read it) unless settings.gateway_address names one. Same shape as verify_plan's
+    result, with the gateway check only."""
+    live = (release_info or {}).get("live") or {}
+    gateways = {}
+    for route in live.get("httproutes") or []:
+        gateways.update(route.get("gateways") or {})
+    routes = [dict(r, gateways=r.get("gateways") or gateways) for r in settings.get("routes") or []]
+    plan = dict(run=["gateway"], incluster=[], controller=[], errors={}, notes=[], resolve=[])
+    _gateway_endpoints(plan, dict(live, httproutes=routes), dict(settings, routes=routes), settings.get("path") or "/")
+    return plan
+
+
 def _gateway_endpoints(plan, live, settings, path):
     """The gateway check: every Gateway the release's HTTPRoutes name must have accepted them (an
     error naming the condition's reason otherwise, and no request sent), then each hostname is

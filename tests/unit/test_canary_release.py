@@ -86,10 +86,12 @@ def test_history_descriptions_name_the_step_the_weight_and_the_image_and_fit_hel
 
 
 def test_the_analysis_targets_the_chart_s_object_names():
-    assert phases()["names"] == {"stable": "webapp", "canary": "webapp-canary", "route": "webapp"}
+    assert phases()["names"] == {"stable": "webapp", "canary": "webapp-canary", "route": "webapp",
+                                 "preview": "webapp-canary-preview"}
     other = live()
     assert canary_release.phases(other, plan_of(other), SETTINGS, "shop")["names"] == {
-        "stable": "shop-webapp", "canary": "shop-webapp-canary", "route": "shop-webapp"}
+        "stable": "shop-webapp", "canary": "shop-webapp-canary", "route": "shop-webapp",
+        "preview": "shop-webapp-canary-preview"}
 
 
 def test_settings_given_as_text_on_the_command_line_count_as_numbers():
@@ -123,6 +125,8 @@ def test_no_metrics_endpoint_is_refused_naming_the_setting():
     ("upgrade_canary_pause_seconds", "soon", "upgrade_canary_pause_seconds=soon"),
     ("upgrade_canary_replicas", -1, "upgrade_canary_replicas=-1"),
     ("upgrade_strategy", "blue-green", "upgrade_strategy=blue-green"),
+    ("upgrade_preview_hostnames", ["Preview.Shop"], "upgrade_preview_hostnames[0]=Preview.Shop"),
+    ("upgrade_preview_hostnames", ["*.shop.example"], "upgrade_preview_hostnames[0]=*.shop.example"),
 ])
 def test_a_wrong_setting_is_refused_naming_it(setting, value, named):
     assert any(named in e for e in errors(**{setting: value}))
@@ -176,3 +180,65 @@ def test_the_route_patch_sends_every_request_of_a_split_rule_to_the_stable_backe
 def test_a_route_that_sends_nothing_to_the_canary_needs_no_patch():
     assert canary_release.route_patch(route([{"name": "webapp"}]), "webapp-canary") == []
     assert canary_release.route_patch({}, "webapp-canary") == []
+
+
+# Preview and blue/green
+
+HOSTED = dict(ROUTE, hostnames=["shop.example", "*.shop.example"])
+
+
+def hosted(**image):
+    return live({"image": dict({"repository": "reg/kubeha/web", "tag": "v1", "digest": ""}, **image),
+                 "replicas": 3, "httpRoute": HOSTED})
+
+
+BLUE_GREEN = dict(SETTINGS, upgrade_strategy="blue_green", upgrade_blue_green_hold_seconds=20)
+
+
+def test_the_new_track_answers_on_preview_hostnames_derived_from_the_route_before_any_user_request():
+    p = phases(hosted())
+    assert p["preview"] == ["preview-shop.example"]  # a wildcard names no host to derive from
+    assert p["start"]["values"]["canary"]["preview"] == {"hostnames": ["preview-shop.example"]}
+    assert p["start"]["values"]["canary"]["weight"] == 0
+    assert p["start"]["description"].endswith("no traffic yet, preview on preview-shop.example")
+    # the abort's first revision already drops the preview with the traffic
+    assert "preview" not in p["abort"][0]["values"]["canary"]
+
+
+def test_preview_hostnames_given_win_over_derived_ones():
+    p = phases(hosted(), dict(SETTINGS, upgrade_preview_hostnames="next.shop.example, try.shop.example"))
+    assert p["preview"] == ["next.shop.example", "try.shop.example"]
+
+
+def test_a_preview_hostname_the_route_serves_is_refused():
+    release = hosted()
+    s = dict(SETTINGS, upgrade_preview_hostnames=["shop.example"])
+    found = canary_release.errors(release, plan_of(release, s), s)
+    assert found == ["upgrade_preview_hostnames[0]=shop.example is a hostname of the release's route: "
+                     "the preview needs its own"]
+
+
+def test_blue_green_switches_every_request_in_one_step_held_as_long_as_the_previous_version_stays_up():
+    p = phases(hosted(), BLUE_GREEN)
+    assert [s["weight"] for s in p["steps"]] == [100]
+    assert p["pause_seconds"] == 20 and p["strategy"] == "blue_green"
+    assert p["replicas"] == 3  # green at blue's size: it takes every request at once
+    assert p["steps"][0]["values"]["image"]["tag"] == "v1"  # blue untouched until the hold has passed
+    assert p["steps"][0]["description"] == ("kubeha.webapp blue/green switch: every request to reg/kubeha/web:v2, "
+                                            "reg/kubeha/web:v1 kept 20s to switch back to")
+    assert p["start"]["description"].startswith("kubeha.webapp blue/green 0/1: reg/kubeha/web:v2 starts beside")
+    assert p["final"]["values"] == plan_of(hosted(), BLUE_GREEN)["values"]
+    assert p["abort"][0]["description"] == "kubeha.webapp blue/green abort: the new track of reg/kubeha/web:v2 takes no traffic"
+
+
+def test_blue_green_ignores_the_canary_steps_and_needs_a_hold_and_a_preview():
+    release = hosted()
+    assert canary_release.errors(release, plan_of(release, BLUE_GREEN), dict(BLUE_GREEN, upgrade_canary_steps=[5])) == []
+    s = dict(BLUE_GREEN, upgrade_blue_green_hold_seconds=0)
+    assert any(e.startswith("upgrade_blue_green_hold_seconds=0 must be") for e in canary_release.errors(
+        release, plan_of(release, s), s))
+    bare = live()  # its route names no hostname
+    found = canary_release.errors(bare, plan_of(bare, BLUE_GREEN), BLUE_GREEN)
+    assert len(found) == 1 and "set upgrade_preview_hostnames" in found[0]
+    given = dict(BLUE_GREEN, upgrade_preview_hostnames=["preview.shop.example"])
+    assert canary_release.errors(bare, plan_of(bare, given), given) == []

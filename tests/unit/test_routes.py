@@ -141,3 +141,20 @@ def test_the_summary_has_a_gateway_column(api_object):
                                         "live": {"httproutes": []}}}}
     rows = summary.summary_rows(["c1", "c2"], hostvars)
     assert [r["gateway"] for r in rows] == ["kubeha-ingress/public accepted", "-"]
+
+
+def test_a_preview_route_is_requested_on_the_gateway_of_the_release_route_with_its_own_hostnames(api_object):
+    main = routes.route_view(api_object("httproute_accepted"))
+    preview = dict(copy.deepcopy(main), name="webapp-canary-preview", hostnames=["preview-shop.example"])
+    preview.pop("gateways", None)
+    readable = {"addresses": ["10.217.0.201"], "listeners": []}
+    plan = verify.preview_plan(with_route(main, readable), {**BASE, "gateway_address": "", "routes": [preview]})
+    assert plan["run"] == ["gateway"] and plan["errors"] == {}
+    assert [(e["url"], e["host"]) for e in plan["controller"]] == [("http://10.217.0.201/", "preview-shop.example")]
+
+
+def test_a_preview_route_the_gateway_refused_fails_without_a_request(api_object):
+    main = routes.route_view(api_object("httproute_accepted"))
+    refused = dict(routes.route_view(api_object("httproute_not_allowed")), name="webapp-canary-preview")
+    plan = verify.preview_plan(with_route(main), {**BASE, "gateway_address": "gw", "routes": [refused]})
+    assert "NotAllowedByListeners" in plan["errors"]["gateway"] and plan["controller"] == []
