@@ -137,8 +137,8 @@ def test_installed_collection_resolves_roles_playbooks_and_docs(built_collection
     proc = subprocess.run([str(VENV_BIN / "ansible-doc"), "-t", "role", "kubeha.webapp.upgrade"], env=env,
                           text=True, capture_output=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0 and "upgrade_image_tag" in proc.stdout, proc.stdout + proc.stderr
-    for module in ("rollout_status", "release_info", "helm_rollback", "http_check", "incluster_check",
-                   "self_heal_check", "route_status"):
+    for module in ("rollout_status", "release_info", "helm_rollback", "helm_revision", "http_check",
+                   "incluster_check", "self_heal_check", "route_status"):
         proc = subprocess.run([str(VENV_BIN / "ansible-doc"), "-t", "module", f"kubeha.webapp.{module}"],
                               env=env, text=True, capture_output=True, timeout=120, cwd=tmp_path)
         assert proc.returncode == 0 and "EXAMPLES" in proc.stdout, proc.stdout + proc.stderr
