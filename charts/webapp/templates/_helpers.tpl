@@ -97,6 +97,14 @@ it should.
 {{- printf "%s-canary" (include "webapp.fullname" . | trunc 56 | trimSuffix "-") }}
 {{- end }}
 
+{{/*
+The canary's preview HTTPRoute (canary.preview.hostnames): "<fullname>-canary-preview", the
+fullname cut so the name stays a DNS label (63 characters at most).
+*/}}
+{{- define "webapp.canaryPreviewName" -}}
+{{- printf "%s-canary-preview" (include "webapp.fullname" . | trunc 48 | trimSuffix "-") }}
+{{- end }}
+
 {{- define "webapp.canarySelectorLabels" -}}
 app.kubernetes.io/name: {{ include "webapp.name" . }}
 kubeha.io/canary-of: {{ .Release.Name }}

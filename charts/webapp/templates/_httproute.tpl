@@ -1,6 +1,7 @@
 {{/*
-The parts of an HTTPRoute (httproute.yaml), as named templates. The argument is a dict: "root",
-the chart's root context.
+The parts of an HTTPRoute that the main route (httproute.yaml) and the canary's preview route
+(tracks/canary-preview-httproute.yaml) share, so both attach and match alike. The argument is a
+dict: "root", the chart's root context; "preview", true for the preview route.
 */}}
 
 {{/*
@@ -24,10 +25,12 @@ The parentRefs list (items only, each line indented for `spec.parentRefs`): http
 {{/*
 The rules list (items only, each line indented for `spec.rules`): httpRoute.rules with their
 matches, filters and timeouts. Backends: a rule's own backendRefs, else the chart's Service, split
-with the canary's by canary.weight when the canary is on. A redirect rule has no backend.
+with the canary's by canary.weight when the canary is on; for the preview route, the canary's
+Service alone (no weight). A redirect rule has no backend in either.
 */}}
 {{- define "webapp.httpRouteRules" -}}
     {{- $root := .root }}
+    {{- $preview := .preview }}
     {{- $fullname := include "webapp.fullname" $root }}
     {{- $servicePort := $root.Values.service.port }}
     {{- /* The canary's weight (percent) splits each rule that goes to the chart's own Service. */}}
@@ -74,6 +77,10 @@ with the canary's by canary.weight when the canary is on. A redirect rule has no
       {{- /* A redirect answers by itself: its rule has no backend. */}}
       {{- if not $redirect }}
       backendRefs:
+        {{- if $preview }}
+        - name: {{ $canaryName }}
+          port: {{ $servicePort }}
+        {{- else }}
         {{- range .backendRefs }}
         - name: {{ .name | quote }}
           port: {{ .port }}
@@ -90,6 +97,7 @@ with the canary's by canary.weight when the canary is on. A redirect rule has no
           port: {{ $servicePort }}
           weight: {{ int $canary.weight }}
           {{- end }}
+        {{- end }}
         {{- end }}
       {{- end }}
     {{- end }}

@@ -27,7 +27,19 @@ key; see webapp.canaryPodLabels in _helpers.tpl for the labelling they protect.
 {{- if $v.autoscaling.enabled }}
 {{- fail "canary.enabled with autoscaling.enabled needs httpRoute.enabled: without a route the canary pods carry the stable selector labels, so the autoscaler would average their metrics into the stable Deployment's, and scaling would move the traffic split" }}
 {{- end }}
+{{- if $c.preview.hostnames }}
+{{- fail "canary.preview.hostnames is set but httpRoute.enabled is off: the preview route is an HTTPRoute beside the main one, on the Gateways of httpRoute.parentRefs" }}
+{{- end }}
 {{- else }}
+{{- /* The schema checked each name's form (as for httpRoute.hostnames). */}}
+{{- range $i, $h := $c.preview.hostnames }}
+{{- if regexMatch "^[0-9.]+$" $h }}
+{{- fail (printf "canary.preview.hostnames[%d] %q is an IP address: a route's hostnames are DNS names" $i $h) }}
+{{- end }}
+{{- if has $h ($v.httpRoute.hostnames | default list) }}
+{{- fail (printf "canary.preview.hostnames[%d] %q is also in httpRoute.hostnames: the main route and the preview route would split that host name between them (list it in one of the two)" $i $h) }}
+{{- end }}
+{{- end }}
 {{- range $r, $rule := $v.httpRoute.rules }}
 {{- if $rule.backendRefs }}
 {{- fail (printf "httpRoute.rules[%d].backendRefs is set while canary.enabled is on: the canary's weight splits only the rules that go to the chart's own Service (leave backendRefs empty)" $r) }}
