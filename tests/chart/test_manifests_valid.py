@@ -41,6 +41,10 @@ VARIANTS = {
     "canary-without-route": {"canary": {"enabled": True, "image": {"tag": "6.15.0"}}, "networkPolicy": {"enabled": True}},
     "canary-with-route": {"canary": {"enabled": True, "image": {"tag": "6.15.0"}, "weight": 25},
                           "httpRoute": {"enabled": True, "parentRefs": [{"name": "edge"}]}, "networkPolicy": {"enabled": True}},
+    "canary-preview": {"canary": {"enabled": True, "image": {"tag": "6.15.0"}, "preview": {"hostnames": ["preview.example.com"]}},
+                       "httpRoute": {"enabled": True, "parentRefs": [{"name": "edge"}], "hostnames": ["shop.example.com"], "rules": [
+                           {"matches": [{"path": {"value": "/api"}, "method": "GET"}], "timeouts": {"request": "10s"}},
+                           {"filters": [{"type": "RequestRedirect", "requestRedirect": {"scheme": "https"}}]}]}},
 }
 
 # Kinds without a schema in kubernetes-validate, validated by their own CRD's schema elsewhere.
