@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Canary upgrades under load: upgrade.yml with upgrade_strategy=canary while constant-rate requests
+"""Canary and blue/green upgrades under load: upgrade.yml with upgrade_strategy=canary or blue_green while constant-rate requests
 go through the cluster's shared Gateway to the release's route. Prints, per scenario: requests,
 failed requests and their share of the whole run, the time from the first failed request to the
 last (traffic back on the stable track), the p99 of the requests the stable version answered
@@ -10,7 +10,11 @@ before and during the upgrade, and what the play said.
              <= 1% failed, <= 5 s from the first failed request to the last), bad-rolling (the
              same image by a rolling update, for comparison), good (v2 through 10 -> 50 -> 100:
              0 failed), slow (kubeha/web:slow, 800 ms answers: aborted on latency, the stable
-             version's p99 unchanged)   (default: all)
+             version's p99 unchanged), bg-good (v2 by blue/green: verified on its preview, every
+             request switched at once, 0 failed), bg-switch-back (the same, with a latency threshold
+             no answer meets: switched back, 0 failed; the time users were on the new version is
+             detection plus switch back, goal <= 2 s for the switch back), bg-slow (kubeha/web:slow by
+             blue/green: switched back on latency, 0 failed)   (default: all)
 
 Runs the playbooks with the local inventory against its main cluster (kubeha-local), as the admin.
 Every request goes to the Gateway's address inside the cluster's node range; the load is bounded
@@ -36,6 +40,7 @@ import zero_downtime as zd  # noqa: E402
 MAX_RATE, MAX_SECONDS = 500, 300
 # The canary's settings for the bench: the role's defaults but a shorter pause.
 CANARY = {"upgrade_strategy": "canary", "upgrade_canary_pause_seconds": 10}
+BLUE_GREEN = {"upgrade_strategy": "blue_green", "upgrade_blue_green_hold_seconds": 10}
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ SCENARIOS = {
     "bad-rolling": Scenario("bad", {"upgrade_strategy": "rolling"}, False),
     "good": Scenario("v2", CANARY, True),
     "slow": Scenario("slow", CANARY, False),
+    "bg-good": Scenario("v2", BLUE_GREEN, True),
+    "bg-switch-back": Scenario("v2", dict(BLUE_GREEN, upgrade_canary_max_p99_ms=0.001), False),
+    "bg-slow": Scenario("slow", BLUE_GREEN, False),
 }
 
 
@@ -119,13 +127,16 @@ def run(namespace: str, host: str, address: str, name: str, rate: int, stable: s
     failed = answers.failed()
     window = f"{failed[-1][0] - failed[0][0]:.1f}s" if failed else "-"
     share = 100.0 * len(failed) / max(1, len(answers.rows))
+    new = [r[0] for r in answers.rows if r[2] == "version=" + s.tag]
+    # Until the promotion, the time users were on the new version (all of it, once promoted).
+    on_new = f"{new[-1] - new[0]:.1f}s" if new else "-"
     # The summary's problem line (why the canary was aborted, or the upgrade rolled back).
     said = next((line.strip() for line in p.stdout.splitlines()
                  if line.strip().startswith("kubeha-local: ") and ("aborted" in line or "rolled back" in line
                                                                    or "failed" in line)), "")
     return (f"{name:11} requests={len(answers.rows)} failed={len(failed)} ({share:.2f}%) first->last failed={window} "
             f"stable {stable} p99 before={answers.p99('version=' + stable, 0, started):.0f}ms "
-            f"during={answers.p99('version=' + stable, started, ended):.0f}ms play={ended - started:.0f}s "
+            f"during={answers.p99('version=' + stable, started, ended):.0f}ms on {s.tag}={on_new} play={ended - started:.0f}s "
             f"rc={p.returncode} {'(as expected)' if (p.returncode == 0) == s.expect_ok else '(UNEXPECTED)'}"
             + (f"\n{'':11} {said[:300]}" if said else ""))
 

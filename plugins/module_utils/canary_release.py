@@ -238,14 +238,14 @@ def phases(live, plan, s, release):
         preview=preview,
         pause_seconds=strategy.pause_seconds,
         thresholds=strategy.thresholds._asdict(),
-        names=dict(stable=fullname, canary=canary_name, route=fullname, preview=preview_route_name(canary_name)),
+        names=dict(stable=fullname, canary=canary_name, route=fullname, preview=preview_route_name(fullname)),
         replicas=replicas,
     )
 
 
-def preview_route_name(canary_name):
+def preview_route_name(fullname):
     """The preview HTTPRoute's name, as the chart's webapp.canaryPreviewName makes it."""
-    return "%s-preview" % canary_name
+    return "%s-canary-preview" % fullname[:48].rstrip("-")
 
 
 def abort(live, what, image=None, replicas=None, stable=None, word="canary"):

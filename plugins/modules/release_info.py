@@ -202,7 +202,9 @@ def live_objects(client, namespace, rel):
         elif kind == "HTTPRoute":
             route = get_json(client, HTTPROUTE_PATH % (namespace, name))
             if route:
-                live["httproutes"].append(route_view(route))
+                # A canary's preview route serves the canary's hostnames, not the release's.
+                if "kubeha.io/canary-of" not in ((doc.get("metadata") or {}).get("labels") or {}):
+                    live["httproutes"].append(route_view(route))
                 live["drift"].extend(spec_drift(doc, route))
         elif kind in OTHER_COMPARED:
             other = get_json(client, OTHER_COMPARED[kind] % (namespace, name))

@@ -7,6 +7,10 @@ errors or answers slowly is aborted with every request back on the stable track 
 never gets ready is aborted before any request reaches it. A run killed mid-step leaves a canary
 in progress: verify.yml says so and the next upgrade aborts it first; rollback.yml takes every
 request off it before anything else.
+
+Blue/green runs the same second track at full size: verified on its preview hostname first (one
+that answers errors there is removed before any user request reaches it), then every request in
+one switch, held while the previous version stays up; a failing figure switches back.
 """
 from __future__ import annotations
 
@@ -26,6 +30,8 @@ pytestmark = pytest.mark.cluster
 # give the canary 6 a second at 10%, so a 3-second pause judges about 18 of them.
 CANARY = {"upgrade_strategy": "canary", "upgrade_canary_steps": [10, 50, 100], "upgrade_canary_pause_seconds": 3,
           "upgrade_canary_min_requests": 10, "kubeha_identity": "deployer"}
+BLUE_GREEN = {"upgrade_strategy": "blue_green", "upgrade_blue_green_hold_seconds": 4,
+              "upgrade_canary_min_requests": 10, "kubeha_identity": "deployer"}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +78,8 @@ def test_a_good_version_is_promoted_step_by_step_without_a_failed_request(releas
     assert traffic.versions().keys() == {"version=v1", "version=v2"}
     steps = descriptions(app, before)
     image = app.cluster.image("v2")
-    assert steps[0] == f"kubeha.webapp canary 0/3: {image} starts beside the stable track, no traffic yet"
+    assert steps[0] == (f"kubeha.webapp canary 0/3: {image} starts beside the stable track, no traffic yet, "
+                        f"preview on {preview_host(app)}")
     for n, weight in ((1, 10), (2, 50), (3, 100)):
         assert steps[n].startswith(f"kubeha.webapp canary {n}/3: {weight}% of the traffic to {image}; analysis pass:")
     assert steps[4:] == [f"kubeha.webapp canary promote: the stable track takes {image} while the canary serves",
@@ -92,7 +99,9 @@ def test_the_same_version_again_changes_nothing(release):
 def test_a_version_that_answers_errors_is_aborted_with_every_request_back_on_the_stable_track(release, gateway):
     app, before = release, release.revision()
     with load(app, gateway) as traffic:
-        run = app.play("upgrade", expect_ok=False, upgrade_image_tag="bad", **CANARY)
+        # Its health answers pass the preview's checks; only user requests (/) fail: the analysis judges those.
+        run = app.play("upgrade", expect_ok=False, upgrade_image_tag="bad", verify_path="/healthz",
+                       verify_expected_body="", **CANARY)
     flat = run.flat()
     assert f"canary of {app.cluster.image('bad')} failed its analysis at 10% of the traffic" in flat
     assert "every request is back on the stable track" in flat and "kubeha-web bad" in flat  # the canary's log
@@ -192,3 +201,52 @@ def test_deploy_takes_every_request_off_a_canary_in_progress_before_its_revision
     assert traffic.failed() == []
     assert "take the traffic off the canary in progress: the canary of" in run.flat()
     assert_stable_only(app, "v1")
+
+
+def preview_host(app):
+    return f"preview-{app.release}-{app.namespace}.kubeha.test"
+
+
+def test_blue_green_verifies_the_new_version_on_its_preview_then_switches_every_request_at_once(release, gateway):
+    app, before = release, release.revision()
+    with load(app, gateway) as traffic:
+        run = app.play("upgrade", upgrade_image_tag="v2", **BLUE_GREEN)
+    assert traffic.failed() == []
+    assert traffic.versions().keys() == {"version=v1", "version=v2"}
+    flat, image = run.flat(), app.cluster.image("v2")
+    assert f"kubeha-local: preview {app.name}-canary-preview: gateway http {preview_host(app)}, gateway https" in flat
+    steps = descriptions(app, before)
+    assert steps[1].startswith(f"kubeha.webapp blue/green switch: every request to {image}, {app.cluster.image('v1')} "
+                               "kept 4s to switch back to; analysis pass:")
+    assert steps[:1] + steps[2:] == [
+        f"kubeha.webapp blue/green 0/1: {image} starts beside the stable track, no traffic yet, preview on {preview_host(app)}",
+        f"kubeha.webapp blue/green promote: the stable track takes {image} while the new track serves",
+        f"kubeha.webapp blue/green promote: every request on the stable track, now {image}",
+        f"kubeha.webapp upgrade {app.cluster.image('v1')} -> {image} by blue/green: new track removed"]
+    assert "kubeha-local: blue/green 1/1 at 100%: analysis pass" in flat
+    assert_stable_only(app, "v2")
+    assert app.kubectl_json("get", "httproute", "-n", app.namespace)["items"] == [
+        app.kubectl_json("get", "httproute", app.name, "-n", app.namespace)]  # the preview route is gone
+
+
+def test_blue_green_removes_a_version_that_fails_on_its_preview_before_any_user_request_reaches_it(release, gateway):
+    app, before = release, release.revision()
+    with load(app, gateway) as traffic:
+        run = app.play("upgrade", expect_ok=False, upgrade_image_tag="bad", verify_retries=2, **BLUE_GREEN)
+    assert f"verification of {app.cluster.image('bad')} on its preview route {app.name}-canary-preview failed" in run.flat()
+    assert traffic.failed() == [] and traffic.versions().keys() == {"version=v2"}
+    assert not any("switch" in d for d in descriptions(app, before))
+    assert_stable_only(app, "v2")
+
+
+def test_blue_green_switches_back_from_a_slow_version_and_no_request_fails(release, gateway):
+    app = release
+    with load(app, gateway) as traffic:
+        run = app.play("upgrade", expect_ok=False, upgrade_image_tag="slow", upgrade_canary_max_p99_ms=400,
+                       **dict(BLUE_GREEN, upgrade_blue_green_hold_seconds=30))
+    assert "blue/green of" in run.flat() and "above max_p99_ms 400 ms" in run.flat()
+    assert traffic.failed() == []
+    # Users were switched to the slow version, then back to the previous one, which stayed up.
+    slow = [a[0] for a in traffic.answers if a[2] == "version=slow"]
+    assert slow and all(a[2] == "version=v2" for a in traffic.answers if a[0] > slow[-1])
+    assert_stable_only(app, "v2")

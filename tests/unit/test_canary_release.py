@@ -242,3 +242,9 @@ def test_blue_green_ignores_the_canary_steps_and_needs_a_hold_and_a_preview():
     assert len(found) == 1 and "set upgrade_preview_hostnames" in found[0]
     given = dict(BLUE_GREEN, upgrade_preview_hostnames=["preview.shop.example"])
     assert canary_release.errors(bare, plan_of(bare, given), given) == []
+
+
+def test_the_preview_route_is_named_as_the_chart_names_it_within_63_characters():
+    release = live()
+    names = canary_release.phases(release, plan_of(release), SETTINGS, "r" * 60)["names"]
+    assert names["preview"] == "r" * 48 + "-canary-preview"  # webapp.canaryPreviewName
