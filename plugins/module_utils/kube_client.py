@@ -94,13 +94,13 @@ class PackageClient:
         self.host = client.configuration.host
 
     def request(self, method, path, query=None, body=None, timeout=REQUEST_TIMEOUT,
-                accept="application/json"):
+                accept="application/json", content_type="application/json"):
         from kubernetes.client.rest import ApiException
         import urllib3
 
         headers = {"Accept": accept}
         if body is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         request = dict(query_params=list((query or {}).items()), header_params=headers, body=body,
                        auth_settings=["BearerToken"])
         try:
@@ -135,8 +135,8 @@ def get_json(client, path, query=None, timeout=REQUEST_TIMEOUT):
     return json.loads(data)
 
 
-def call_json(client, method, path, body=None, query=None, timeout=REQUEST_TIMEOUT):
-    data = client.request(method, path, query=query, body=body, timeout=timeout)
+def call_json(client, method, path, body=None, query=None, timeout=REQUEST_TIMEOUT, content_type="application/json"):
+    data = client.request(method, path, query=query, body=body, timeout=timeout, content_type=content_type)
     return json.loads(data) if data else {}
 
 

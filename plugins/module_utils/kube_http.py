@@ -250,14 +250,16 @@ class HttpClient:
             self._conn.close()
             self._conn = None
 
-    def request(self, method, path, query=None, body=None, timeout=30, accept="application/json"):
-        """The response body (bytes) of a 2xx answer; ApiError otherwise."""
+    def request(self, method, path, query=None, body=None, timeout=30, accept="application/json",
+                content_type="application/json"):
+        """The response body (bytes) of a 2xx answer; ApiError otherwise. ``content_type`` of a
+        body: a PATCH says which kind it is (application/json-patch+json, ...)."""
         url = self._prefix + path + ("?" + urlencode(list((query or {}).items())) if query else "")
         headers = dict(self.headers, Accept=accept)
         data = None
         if body is not None:
             data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type
         for attempt in (1, 2):
             reused = self._conn is not None
             try:

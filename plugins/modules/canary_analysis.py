@@ -26,9 +26,25 @@ description:
   - A failing verdict does not fail the task (the caller decides what to do with it); the task
     fails only for wrong options or when an endpoint cannot be scraped (connection error, a
     status other than 200), naming the endpoint and the error.
-  - Needs no Kubernetes access; plain C(GET) requests, no proxy. Never changes anything.
+  - Reads the metrics with plain C(GET) requests, no proxy. Changes nothing, unless
+    I(on_fail_patch) is given - then a C(fail) verdict applies that JSON patch to the HTTPRoute
+    I(route) at once, before the module returns (the abort's first move, a few tenths of a second
+    sooner than a task of its own could make it); the only Kubernetes access it needs is C(patch)
+    on that route.
   - In check mode, scrapes nothing and returns C(inconclusive).
+extends_documentation_fragment:
+  - kubeha.webapp.options.k8s_auth
 options:
+  on_fail_patch:
+    description:
+      - A JSON patch (RFC 6902, a list of operations) of the HTTPRoute I(route), applied as soon as
+        the verdict is C(fail) - the one that takes every request off the canary
+        (P(kubeha.webapp.canary_route_patch#filter)). Its C(test) operations refuse a route changed
+        since the patch was made. A patch the API refuses does not fail the task; RV(patch_error)
+        says why and the caller applies its own.
+    type: list
+    elements: dict
+    default: []
   metrics_urls:
     description:
       - Prometheus text-format endpoints of every Traefik replica, such as
@@ -136,6 +152,14 @@ endpoints:
   description: How many metrics endpoints were scraped each round.
   returned: always
   type: int
+patched:
+  description: Whether I(on_fail_patch) was applied to the route (a C(fail) verdict).
+  returned: always
+  type: bool
+patch_error:
+  description: Why the API refused I(on_fail_patch), when it did.
+  returned: when the patch was refused
+  type: str
 """
 
 import math
@@ -144,6 +168,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_client import api_client, call_json
+from ansible_collections.kubeha.webapp.plugins.module_utils.kube_errors import describe_error
+from ansible_collections.kubeha.webapp.plugins.module_utils.options import K8S_AUTH_OPTIONS, argument_spec
+from ansible_collections.kubeha.webapp.plugins.module_utils.routes import HTTPROUTE_PATH
 from ansible_collections.kubeha.webapp.plugins.module_utils.canary_plan import (
     FAIL,
     INCONCLUSIVE,
@@ -214,11 +242,13 @@ def figures(sample):
     return dict(requests=sample.requests, errors=sample.errors, p99_ms=sample.p99_ms)
 
 
-def run(p, check_mode=False, clock=time.monotonic, sleep=time.sleep):
+def run(p, check_mode=False, clock=time.monotonic, sleep=time.sleep, on_fail=None):
     """The module's result for the options ``p``: failed (with msg) for wrong options or an
-    endpoint that cannot be scraped, the verdict otherwise."""
+    endpoint that cannot be scraped, the verdict otherwise. ``on_fail()``, when given, runs at a
+    fail verdict before the result is returned, and returns the error that kept it from
+    taking effect (None when it did)."""
     urls = p["metrics_urls"] or []
-    result = dict(changed=False, seconds=0.0, scrapes=0, endpoints=len(urls))
+    result = dict(changed=False, seconds=0.0, scrapes=0, endpoints=len(urls), patched=False)
     errors = option_errors(p)
     if errors:
         result.update(failed=True, msg="; ".join(errors))
@@ -263,14 +293,39 @@ def run(p, check_mode=False, clock=time.monotonic, sleep=time.sleep):
             result.update(failed=True, seconds=clock() - start,
                           msg="cannot scrape Traefik's metrics: %s" % exc)
             return result
+    seconds = clock() - start
+    if verdict.status == FAIL and on_fail is not None:
+        error = on_fail()
+        result.update(patched=error is None, changed=error is None)
+        if error is not None:
+            result["patch_error"] = error
     result.update(status=verdict.status, reason=verdict.reason, canary=figures(canary),
-                  stable=figures(stable), seconds=clock() - start)
+                  stable=figures(stable), seconds=seconds)
     return result
+
+
+def route_patcher(module):
+    """What applies on_fail_patch to the route: None when there is no patch."""
+    p = module.params
+    if not p["on_fail_patch"]:
+        return None
+    path = HTTPROUTE_PATH % (p["namespace"], p["route"])
+
+    def patch():
+        try:
+            call_json(api_client(module), "PATCH", path, body=p["on_fail_patch"],
+                      content_type="application/json-patch+json", timeout=5)
+        except Exception as exc:  # ApiError, a kubeconfig that cannot be used, transport errors
+            return describe_error(exc, what="HTTPRoute %s" % p["route"])
+        return None
+    return patch
 
 
 def main(module_class=AnsibleModule):
     module = module_class(
-        argument_spec=dict(
+        argument_spec=argument_spec(
+            K8S_AUTH_OPTIONS,
+            on_fail_patch=dict(type="list", elements="dict", default=[]),
             metrics_urls=dict(type="list", elements="str", required=True),
             namespace=dict(type="str", required=True),
             route=dict(type="str", required=True),
@@ -286,7 +341,7 @@ def main(module_class=AnsibleModule):
         ),
         supports_check_mode=True,
     )
-    result = run(module.params, check_mode=module.check_mode)
+    result = run(module.params, check_mode=module.check_mode, on_fail=route_patcher(module))
     if result.get("failed"):
         result.pop("failed")
         module.fail_json(**result)

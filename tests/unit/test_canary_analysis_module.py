@@ -220,10 +220,12 @@ def test_the_module_takes_the_documented_defaults(serve):
     result = run_main(dict(metrics_urls=[url], namespace="cx", route="w-webapp",
                            canary_service="w-webapp-canary", stable_service="w-webapp", pause_seconds=0))
     assert (result["status"], result["changed"]) == ("pass", False)
-    assert result["invocation"]["module_args"] == dict(
-        metrics_urls=[url], namespace="cx", route="w-webapp",
+    args = result["invocation"]["module_args"]
+    assert {k: v for k, v in args.items() if k not in canary_analysis.K8S_AUTH_OPTIONS} == dict(
+        metrics_urls=[url], namespace="cx", route="w-webapp", on_fail_patch=[],
         canary_service="w-webapp-canary", stable_service="w-webapp", pause_seconds=0.0, max_error_rate=0.01,
         max_p99_ms=500.0, min_requests=50, interval=1.0, timeout=3.0, metric_prefix="traefik")
+    assert result["patched"] is False
 
 
 def test_a_missing_option_is_refused_naming_it():
@@ -248,3 +250,28 @@ def test_wrong_options_fail_the_task_naming_the_option_even_in_check_mode(option
     result = run_main(dict(params(["http://127.0.0.1:1/metrics"]), **options), check_mode=True)
     assert result["failed"] is True
     assert result["msg"] == msg
+
+
+def test_a_fail_verdict_takes_the_traffic_off_the_canary_before_the_module_returns(serve):
+    moves = []
+    replica = Replica({CANARY: (20, 20, 0.05), STABLE: (100, 0, 0.05)})
+    result = canary_analysis.run(params([serve(replica)], pause_seconds=20, min_requests=10),
+                                 on_fail=lambda: moves.append("route patched"))
+    assert result["status"] == "fail" and moves == ["route patched"]
+    assert result["patched"] is True and result["changed"] is True
+
+
+def test_a_passing_canary_keeps_its_traffic(serve):
+    moves = []
+    replica = Replica({CANARY: (30, 0, 0.05), STABLE: (300, 0, 0.05)})
+    result = canary_analysis.run(params([serve(replica)], pause_seconds=0.2, interval=0.1),
+                                 on_fail=lambda: moves.append("route patched"))
+    assert result["status"] == "pass" and moves == [] and result["patched"] is False
+
+
+def test_a_patch_the_api_refused_is_said_and_left_to_the_caller(serve):
+    replica = Replica({CANARY: (20, 20, 0.05), STABLE: (100, 0, 0.05)})
+    result = canary_analysis.run(params([serve(replica)], pause_seconds=20, min_requests=10),
+                                 on_fail=lambda: "forbidden by RBAC (HTTPRoute w-webapp): cannot patch")
+    assert result["status"] == "fail" and result["patched"] is False and result["changed"] is False
+    assert result["patch_error"] == "forbidden by RBAC (HTTPRoute w-webapp): cannot patch"
