@@ -7,7 +7,9 @@ before and during the upgrade, and what the play said.
 
   bench/canary.py [--rate 250] [scenario ...]
   scenarios: bad (kubeha/web:bad, ready but answering 500, by canary: aborted at 10%; goals:
-             <= 1% failed, <= 5 s from the first failed request to the last), bad-rolling (the
+             <= 1% failed, <= 5 s from the first failed request to the last; its preview checks ask
+             /healthz, which it answers well), bad-preview (the same, the preview asking /: removed
+             before any user request reaches it), bad-rolling (the
              same image by a rolling update, for comparison), good (v2 through 10 -> 50 -> 100:
              0 failed), slow (kubeha/web:slow, 800 ms answers: aborted on latency, the stable
              version's p99 unchanged), bg-good (v2 by blue/green: verified on its preview, every
@@ -51,7 +53,10 @@ class Scenario:
 
 
 SCENARIOS = {
-    "bad": Scenario("bad", CANARY, False),
+    # The preview's checks ask /healthz, which bad answers well: user requests (/) reach it, and
+    # the analysis judges them. bad-preview: the preview asks / and catches it before any user does.
+    "bad": Scenario("bad", dict(CANARY, verify_path="/healthz", verify_expected_body=""), False),
+    "bad-preview": Scenario("bad", CANARY, False),
     "bad-rolling": Scenario("bad", {"upgrade_strategy": "rolling"}, False),
     "good": Scenario("v2", CANARY, True),
     "slow": Scenario("slow", CANARY, False),
