@@ -115,9 +115,15 @@ def _preview_errors(values, s, strategy):
 def _strategy(s):
     chosen = dict((k, v) for k, v in s.items() if k in canary_plan.DEFAULTS)
     if s.get("upgrade_strategy") == "blue_green":
-        # One switch, held and judged as long as the previous version stays up.
-        chosen.update(upgrade_canary_steps=[100], upgrade_canary_pause_seconds=s.get("upgrade_blue_green_hold_seconds", 60))
+        # One switch, held and judged as long as the previous version stays up; a hold that is no
+        # whole number is named by errors() as the setting it is, not as a pause.
+        hold = s.get("upgrade_blue_green_hold_seconds", 60)
+        chosen.update(upgrade_canary_steps=[100], upgrade_canary_pause_seconds=hold if _seconds(hold) else 0)
     return canary_plan.strategy(chosen)
+
+
+def _seconds(hold):
+    return isinstance(hold, int) and not isinstance(hold, bool) and hold >= 1
 
 
 def _values(live):
@@ -167,7 +173,7 @@ def errors(live, plan, s):
     else:
         found.extend(_preview_errors(values, s, strategy))
     hold = s.get("upgrade_blue_green_hold_seconds", 60)
-    if strategy == "blue_green" and (not isinstance(hold, int) or isinstance(hold, bool) or hold < 1):
+    if strategy == "blue_green" and not _seconds(hold):
         found.append("upgrade_blue_green_hold_seconds=%s must be a whole number of seconds >= 1 (the previous version "
                      "stays up, every request on the new one judged, that long)" % (hold,))
     urls = s.get("upgrade_canary_metrics_urls")
@@ -195,6 +201,7 @@ def phases(live, plan, s, release):
     s = typed(s)
     kind = s.get("upgrade_strategy") if s.get("upgrade_strategy") in PROGRESSIVE else "canary"
     word = _WORDS[kind]
+    track = "canary" if kind == "canary" else "new track"
     stable = without_canary(_values(live))
     target = without_canary(plan["values"])
     image = target.get("image") or {}
@@ -212,9 +219,11 @@ def phases(live, plan, s, release):
     if kind == "blue_green":
         step_texts = ["kubeha.webapp blue/green switch: every request to %s, %s kept %ds to switch back to"
                       % (to_ref, from_ref, strategy.pause_seconds)]
+        done = "changed by blue/green: switched, held %s s with every request, then promoted" % strategy.pause_seconds
     else:
         step_texts = ["kubeha.webapp canary %d/%d: %d%% of the traffic to %s" % (n + 1, len(steps), w, to_ref)
                       for n, w in enumerate(steps)]
+        done = "changed by canary: %s%% passed, then promoted" % "% -> ".join(str(w) for w in steps)
     start = "kubeha.webapp %s 0/%d: %s starts beside the stable track, no traffic yet" % (word, len(steps), to_ref)
     if preview:
         start += ", preview on %s" % ", ".join(preview)
@@ -223,17 +232,15 @@ def phases(live, plan, s, release):
         steps=[dict(index=n + 1, weight=w, values=with_canary(stable, w), description=description(step_texts[n]))
                for n, w in enumerate(steps)],
         promote=dict(values=with_canary(target, steps[-1]), description=description(
-            "kubeha.webapp %s promote: the stable track takes %s while the %s serves"
-            % (word, to_ref, "canary" if kind == "canary" else "new track"))),
+            "kubeha.webapp %s promote: the stable track takes %s while the %s serves" % (word, to_ref, track))),
         settle=dict(values=with_canary(target, 0), description=description(
             "kubeha.webapp %s promote: every request on the stable track, now %s" % (word, to_ref))),
         final=dict(values=target, description=description(
-            "kubeha.webapp upgrade %s -> %s by %s: %s removed"
-            % (from_ref, to_ref, word, "canary" if kind == "canary" else "new track"))),
-        abort=abort(live, "the canary of %s" % to_ref if kind == "canary" else "the new track of %s" % to_ref,
-                    image=image, replicas=replicas, stable=stable, word=word),
+            "kubeha.webapp upgrade %s -> %s by %s: %s removed" % (from_ref, to_ref, word, track))),
+        abort=abort(live, "the %s of %s" % (track, to_ref), image=image, replicas=replicas, stable=stable, word=word),
         strategy=kind,
         word=word,
+        done=done,
         image=dict(tag=image.get("tag") or "", digest=image.get("digest") or "", ref=to_ref),
         preview=preview,
         pause_seconds=strategy.pause_seconds,

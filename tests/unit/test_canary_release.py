@@ -248,3 +248,14 @@ def test_the_preview_route_is_named_as_the_chart_names_it_within_63_characters()
     release = live()
     names = canary_release.phases(release, plan_of(release), SETTINGS, "r" * 60)["names"]
     assert names["preview"] == "r" * 48 + "-canary-preview"  # webapp.canaryPreviewName
+
+
+def test_the_summary_says_how_the_upgrade_went():
+    assert phases()["done"] == "changed by canary: 10% -> 50% -> 100% passed, then promoted"
+    assert phases(hosted(), BLUE_GREEN)["done"] == "changed by blue/green: switched, held 20 s with every request, then promoted"
+
+
+def test_a_blue_green_hold_that_is_no_number_is_named_as_itself():
+    release, s = hosted(), dict(BLUE_GREEN, upgrade_blue_green_hold_seconds="soon")
+    found = canary_release.errors(release, plan_of(release, s), s)
+    assert [e.split("=")[0] for e in found] == ["upgrade_blue_green_hold_seconds"]
